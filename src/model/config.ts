@@ -1,0 +1,33 @@
+/** The config.json of a model folder. Bump FORMAT_VERSION on any incompatible change. */
+import type { FeaturizerSpec } from '../featurize/featurizer.ts'
+import type { HeadSpec } from '../heads/head.ts'
+
+export const FORMAT_VERSION = 1
+
+export interface RatingScale {
+  min: number
+  max: number
+}
+
+/** Per-attribute standardization, computed on the training split only. */
+export interface TargetStats {
+  mean: number
+  std: number
+}
+
+export interface ModelConfig {
+  formatVersion: number
+  /** Attribute names, in head output order. */
+  attributes: string[]
+  /** Weights that merge the attributes into one reward: reward = Σ w_a · score_a. */
+  attributeWeights: number[]
+  /** Rating scale per attribute, or null where unknown. */
+  scales: (RatingScale | null)[]
+  /** Head outputs are standardized; score_a = mean_a + std_a · out_a. */
+  targetStats: TargetStats[]
+  head: HeadSpec & { solver?: string; [k: string]: unknown }
+  /** Filled in when a featurizer is attached (null for a head trained on raw features). */
+  featurizer: FeaturizerSpec | null
+  /** Free-form record of how the model was trained (options, final metrics). */
+  training?: Record<string, unknown>
+}
