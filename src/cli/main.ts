@@ -1,0 +1,46 @@
+/**
+ * The `rewardfit` command line: a thin shell over the library. Each command lives in its own file
+ * and registers itself on the program; this file only wires them and maps errors to exit codes.
+ */
+import { Command } from 'commander'
+import { registerDemoCommand } from './demo.ts'
+import { EXIT, reportError } from './errors.ts'
+import { registerEvalCommand } from './eval.ts'
+import { registerRankCommand } from './rank.ts'
+import { registerScoreCommand } from './score.ts'
+import { registerServeCommand } from './serve.ts'
+import { registerTrainCommand } from './train.ts'
+
+export function buildProgram(): Command {
+  const program = new Command('rewardfit')
+    .description('Train, evaluate and serve reward models from pointwise human ratings (maximizing L_rating = -E[(s - r)^2]).')
+    .option('--verbose', 'show stack traces and extra detail')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+  registerTrainCommand(program)
+  registerEvalCommand(program)
+  registerScoreCommand(program)
+  registerRankCommand(program)
+  registerServeCommand(program)
+  registerDemoCommand(program)
+  for (const c of program.commands) c.exitOverride().showHelpAfterError('(add --help for usage)')
+  return program
+}
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync(argv)
+    return EXIT.ok
+  } catch (err) {
+    return reportError(err, argv.includes('--verbose'))
+  }
+}
+
+// Run when executed directly (tsx src/cli/main.ts, node dist/cli/main.js or bin/rewardfit.js).
+const invoked = process.argv[1] ?? ''
+if (/(^|[/\\])(main\.(ts|js)|rewardfit(\.js)?)$/.test(invoked)) {
+  main().then((code) => {
+    process.exitCode = code
+  })
+}
