@@ -89,7 +89,8 @@ export async function choleskyFactorBlocked(a: Float64Array, n: number, block = 
 
 /** Solves L·Lᵀ·X = B for X; B: [n, k] row-major (k right-hand sides). Returns a new array. */
 export function choleskySolve(L: Float64Array, n: number, b: Float64Array, k: number): Float64Array {
-  if (b.length !== n * k) throw new RangeError(`choleskySolve: right-hand side has ${b.length} values, expected ${n}x${k}`)
+  if (b.length !== n * k)
+    throw new RangeError(`choleskySolve: right-hand side has ${b.length} values, expected ${n}x${k}`)
   const x = Float64Array.from(b)
   // Forward: L·Y = B.
   for (let i = 0; i < n; i++) {

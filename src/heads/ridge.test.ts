@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { test } from 'node:test'
+import { matrix } from '../compute/matrix.ts'
+import { Rng } from '../compute/rng.ts'
+import { OptionError } from '../errors.ts'
+import { choleskyFactor, choleskySolve } from '../linalg/cholesky.ts'
+import { pointwiseRatingLoss } from '../objectives/rating.ts'
+import { matrixSource } from '../train/batch-source.ts'
+import { accumulateRidge, fitRidge, RidgeAccumulator, resolveRidgeOptions } from './ridge.ts'
+
+interface Data {
+  x: Float32Array
+  y: Float32Array
+  n: number
+  d: number
+  k: number
+}
+
+function makeData(seed: number, n: number, d: number, k: number, missing = 0): Data {
+  const rng = new Rng(seed)
+  const x = Float32Array.from({ length: n * d }, () => rng.normal() + 0.3)
+  const w = Float64Array.from({ length: d * k }, () => rng.normal())
+  const y = new Float32Array(n * k)
+  for (let i = 0; i < n; i++) {
+    for (let a = 0; a < k; a++) {
+      let s = 2 + a
+      for (let j = 0; j < d; j++) s += x[i * d + j] * w[j * k + a]
+      y[i * k + a] = rng.float() < missing ? Number.NaN : s + 0.5 * rng.normal()
+    }
+  }
+  return { x, y, n, d, k }
+}
+
+const accumulate = (data: Data, chunk = 17) =>
+  accumulateRidge(matrixSource(matrix(data.n, data.d, data.x), data.y, data.k), chunk)
+
+/** Direct normal equations on the labelled rows of one attribute, standardized and centred. */
+function directSolve(data: Data, a: number, alpha: number, mean: number, std: number) {
+  const { x, y, n, d, k } = data
+  const rows = [...Array(n).keys()].filter((i) => !Number.isNaN(y[i * k + a]))
+  const xm = new Float64Array(d)
+  let zm = 0
+  for (const i of rows) {
+    for (let j = 0; j < d; j++) xm[j] += x[i * d + j] / rows.length
+    zm += (y[i * k + a] - mean) / std / rows.length
+  }
+  const A = new Float64Array(d * d)
+  const r = new Float64Array(d)
+  for (const i of rows) {
+    const z = (y[i * k + a] - mean) / std - zm
+    for (let p = 0; p < d; p++) {
+      const xp = x[i * d + p] - xm[p]
+      r[p] += xp * z
+      for (let q = 0; q < d; q++) A[p * d + q] += xp * (x[i * d + q] - xm[q])
+    }
+  }
+  for (let p = 0; p < d; p++) A[p * d + p] += alpha
+  const w = choleskySolve(choleskyFactor(A, d), d, r, 1)
+  let b = zm
+  for (let j = 0; j < d; j++) b -= w[j] * xm[j]
+  return { w, b }
+}
+
+function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]))
+  return m
+}
+
+for (const solver of ['eigen', 'cholesky'] as const) {
+  test(`${solver}: fixed alpha matches the normal equations solved directly, with missing labels`, async () => {
+    const data = makeData(1, 120, 9, 3, 0.15)
+    const fit = await fitRidge(await accumulate(data), { alpha: 2.5, solver })
+    assert.equal(fit.selection, 'fixed')
+    assert.equal(fit.solverUsed, solver)
+    assert.deepEqual(fit.grid, [])
+    assert.deepEqual(fit.alphas, [2.5, 2.5, 2.5])
+    assert.deepEqual(fit.params['linear.weight'].shape, [3, 9])
+    assert.deepEqual(fit.params['linear.bias'].shape, [3])
+    for (let a = 0; a < 3; a++) {
+      const { mean, std } = fit.targetStats[a]
+      const ref = directSolve(data, a, 2.5, mean, std)
+      assert.ok(maxAbs(fit.params['linear.weight'].data.subarray(a * 9, a * 9 + 9), ref.w) < 1e-6, `attribute ${a}`)
+      assert.ok(Math.abs(fit.params['linear.bias'].data[a] - ref.b) < 1e-6)
+    }
+  })
+}
+
+test('weights within 1e-4 of numpy.linalg.solve (fixture from scripts/fixtures/make-ridge-ref.py)', async () => {
+  const ref = JSON.parse(readFileSync(new URL('../../test/fixtures/ridge/ridge-ref.json', import.meta.url), 'utf8'))
+  const data: Data = {
+    x: Float32Array.from(ref.x),
+    y: Float32Array.from(ref.y, (v: number | null) => (v === null ? Number.NaN : v)),
+    n: ref.n,
+    d: ref.d,
+    k: ref.k,
+  }
+  const acc = await accumulate(data, 7)
+  assert.deepEqual(acc.labelCounts, [40, 35])
+  const fit = await fitRidge(acc, { alpha: ref.alpha })
+  assert.ok(maxAbs(fit.params['linear.weight'].data, ref.weight) < 1e-4)
+  assert.ok(maxAbs(fit.params['linear.bias'].data, ref.bias) < 1e-4)
+  for (let a = 0; a < ref.k; a++) {
+    assert.ok(Math.abs(fit.targetStats[a].mean - ref.targetStats[a].mean) < 1e-9)
+    assert.ok(Math.abs(fit.targetStats[a].std - ref.targetStats[a].std) < 1e-9)
+  }
+})
+
+test('attributes with identical missing rows share one Gram; different masks split', async () => {
+  const data = makeData(2, 50, 4, 3)
+  for (const i of [3, 10, 11]) {
+    data.y[i * 3 + 1] = Number.NaN
+    data.y[i * 3 + 2] = Number.NaN
+  }
+  data.y[40 * 3 + 2] = Number.NaN
+  const acc = await accumulate(data, 8)
+  assert.deepEqual(acc.maskGroups.map((g) => [...g].sort()).sort(), [[0], [1], [2]])
+  const clean = await accumulate(makeData(2, 50, 4, 3), 8)
+  assert.deepEqual(clean.maskGroups, [[0, 1, 2]])
+  // Attribute 2's Gram equals the Gram of its labelled rows computed directly.
+  const s = acc.attributeStats(2)
+  assert.equal(s.count, 46)
+  let err = 0
+  for (let p = 0; p < 4; p++) {
+    for (let q = 0; q < 4; q++) {
+      let g = 0
+      for (let i = 0; i < 50; i++) if (!Number.isNaN(data.y[i * 3 + 2])) g += data.x[i * 4 + p] * data.x[i * 4 + q]
+      err = Math.max(err, Math.abs(g - s.gram[p * 4 + q]))
+    }
+  }
+  assert.ok(err < 1e-9)
+})
+
+test('the chosen alpha is the grid point with the best validation L_rating, checked by predicting', async () => {
+  const train = makeData(3, 60, 25, 2, 0.1)
+  const val = makeData(4, 80, 25, 2, 0.1)
+  const alphas = [0.01, 0.3, 3, 30, 300, 3000]
+  const trainAcc = await accumulate(train)
+  const fit = await fitRidge(trainAcc, { validation: await accumulate(val), alphas })
+  assert.equal(fit.selection, 'validation')
+  assert.deepEqual(
+    fit.grid.map((g) => g.alpha),
+    alphas,
+  )
+  for (let a = 0; a < 2; a++) {
+    // Brute force: refit at each alpha, predict val rows in raw units, score with the rating objective.
+    const scores: number[] = []
+    for (const alpha of alphas) {
+      const f = await fitRidge(trainAcc, { alpha, targetStats: fit.targetStats })
+      const w = f.params['linear.weight'].data
+      const targets: number[] = []
+      const preds: number[] = []
+      for (let i = 0; i < val.n; i++) {
+        let z = f.params['linear.bias'].data[a]
+        for (let j = 0; j < 25; j++) z += w[a * 25 + j] * val.x[i * 25 + j]
+        targets.push(val.y[i * 2 + a])
+        preds.push(fit.targetStats[a].mean + fit.targetStats[a].std * z)
+      }
+      scores.push(pointwiseRatingLoss(targets, preds).value)
+    }
+    fit.grid.forEach((g, i) => {
+      assert.ok(Math.abs(g.valLRating[a] - scores[i]) < 1e-4, `alpha ${alphas[i]}`)
+    })
+    const best = alphas[scores.indexOf(Math.max(...scores))]
+    assert.equal(fit.alphas[a], best)
+    assert.ok(fit.grid.every((g) => g.valLRating[a] <= 0))
+  }
+})
+
+test('default grid is scale-free: rescaling the features rescales the chosen alpha, not the fit', async () => {
+  const train = makeData(5, 70, 6, 1)
+  const val = makeData(6, 40, 6, 1)
+  const scaled = (d: Data): Data => ({ ...d, x: d.x.map((v) => v * 10) })
+  const f1 = await fitRidge(await accumulate(train), { validation: await accumulate(val) })
+  const f2 = await fitRidge(await accumulate(scaled(train)), { validation: await accumulate(scaled(val)) })
+  assert.equal(f1.grid.length, 15)
+  assert.ok(Math.abs(f2.alphas[0] / f1.alphas[0] - 100) < 1e-6)
+  const w1 = f1.params['linear.weight'].data
+  const w2 = f2.params['linear.weight'].data
+  for (let j = 0; j < 6; j++) assert.ok(Math.abs(w1[j] - 10 * w2[j]) < 1e-4)
+})
+
+test('deterministic: same data gives bit-identical params, whatever the chunk size', async () => {
+  const data = makeData(7, 90, 12, 2, 0.2)
+  const a = await fitRidge(await accumulate(data, 90), { alpha: 1 })
+  const b = await fitRidge(await accumulate(data, 90), { alpha: 1 })
+  assert.deepEqual(a.params, b.params)
+  const c = await fitRidge(await accumulate(data, 13), { alpha: 1 })
+  assert.ok(maxAbs(a.params['linear.weight'].data, c.params['linear.weight'].data) < 1e-6)
+})
+
+test('eigen solver handles alpha = 0 on duplicated features (minimum-norm solution)', async () => {
+  const base = makeData(8, 40, 3, 1)
+  const x = new Float32Array(40 * 4)
+  for (let i = 0; i < 40; i++) {
+    x.set(base.x.subarray(i * 3, i * 3 + 3), i * 4)
+    x[i * 4 + 3] = base.x[i * 3]
+  }
+  const fit = await fitRidge(await accumulate({ ...base, x, d: 4 }), { alpha: 0, solver: 'eigen' })
+  const w = fit.params['linear.weight'].data
+  assert.ok(Math.abs(w[0] - w[3]) < 1e-5, 'duplicated columns share the weight equally')
+  const ols = await fitRidge(await accumulate(base), { alpha: 0, solver: 'eigen' })
+  assert.ok(Math.abs(w[0] + w[3] - ols.params['linear.weight'].data[0]) < 1e-4)
+})
+
+test('bad options and inputs give clear errors', async () => {
+  assert.throws(() => resolveRidgeOptions({ alpha: -1 }), OptionError)
+  assert.throws(() => resolveRidgeOptions({ alphas: [] }), /non-empty list/)
+  assert.throws(() => resolveRidgeOptions({ solver: 'svd' as 'eigen' }), /'auto', 'eigen' or 'cholesky'/)
+  const acc = new RidgeAccumulator(2, 1)
+  await assert.rejects(acc.add({ x: matrix(1, 3), y: new Float32Array(1) }), /3 features per row, expected 2/)
+  await assert.rejects(
+    acc.add({ x: matrix(1, 2, Float32Array.from([1, Number.NaN])), y: new Float32Array(1) }),
+    /row 0.*finite/,
+  )
+  await acc.add({ x: matrix(1, 2), y: Float32Array.from([Number.NaN]) })
+  await assert.rejects(fitRidge(acc), /0 labelled training rows/)
+  const other = new RidgeAccumulator(3, 1)
+  await assert.rejects(fitRidge(acc, { validation: other }), /same featurizer/)
+})

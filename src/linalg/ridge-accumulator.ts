@@ -1,0 +1,214 @@
+/**
+ * Streaming sufficient statistics for least squares with per-attribute missing labels, in float64:
+ * the Gram XᵀX, column sums, Xᵀy, Σy, Σy², counts. Memory is O(d²), never O(n·d): 1M rows stream
+ * through in batches.
+ *
+ * Missing labels: attribute a only uses the rows where its label exists, so its Gram is
+ * G_a = G − M_a with M_a the Gram of the rows missing a (usually few, so cheap). Attributes whose
+ * missing rows have been identical so far share one M (a partition refined batch by batch), so
+ * k attributes labelled on the same rows cost one Gram, not k.
+ *
+ * @example
+ *   const acc = new RidgeAccumulator(768, 5)
+ *   for await (const batch of source.chunks(4096)) await acc.add(batch)
+ *   acc.attributeStats(0)   // { gram, colSum, count, xy, ySum, yySum } over rows labelled for attribute 0
+ */
+import { gemm } from '../compute/matmul.ts'
+import type { Matrix } from '../compute/matrix.ts'
+import { DataError } from '../errors.ts'
+
+/** Statistics over the rows where one attribute is labelled. */
+export interface AttributeStats {
+  /** Σ x·xᵀ, [d, d] row-major (a fresh array). */
+  gram: Float64Array
+  /** Σ x, [d] */
+  colSum: Float64Array
+  /** Σ x·y, [d] */
+  xy: Float64Array
+  ySum: number
+  yySum: number
+  /** Labelled rows. */
+  count: number
+}
+
+interface MaskClass {
+  attrs: number[]
+  /** Gram / sums / count of the rows these attributes miss (null Gram = no missing row yet). */
+  missGram: Float64Array | null
+  missSum: Float64Array
+  missCount: number
+}
+
+export class RidgeAccumulator {
+  /** Σ x·xᵀ over all rows, [d, d]. */
+  readonly gram: Float64Array
+  readonly colSum: Float64Array
+  private readonly xy: Float64Array
+  private readonly ySum: Float64Array
+  private readonly yySum: Float64Array
+  private readonly counts: Float64Array
+  private classes: MaskClass[]
+  private total = 0
+
+  constructor(
+    readonly dim: number,
+    readonly attributes: number,
+  ) {
+    if (!Number.isInteger(dim) || dim < 1)
+      throw new RangeError(`RidgeAccumulator: dim must be a positive integer, got ${dim}`)
+    if (!Number.isInteger(attributes) || attributes < 1) {
+      throw new RangeError(`RidgeAccumulator: attributes must be a positive integer, got ${attributes}`)
+    }
+    this.gram = new Float64Array(dim * dim)
+    this.colSum = new Float64Array(dim)
+    this.xy = new Float64Array(attributes * dim)
+    this.ySum = new Float64Array(attributes)
+    this.yySum = new Float64Array(attributes)
+    this.counts = new Float64Array(attributes)
+    const all = Array.from({ length: attributes }, (_, a) => a)
+    this.classes = [{ attrs: all, missGram: null, missSum: new Float64Array(dim), missCount: 0 }]
+  }
+
+  /** Rows seen so far. */
+  get rows(): number {
+    return this.total
+  }
+
+  /** Labelled rows per attribute. */
+  get labelCounts(): number[] {
+    return Array.from(this.counts)
+  }
+
+  /** Attribute groups that share a missing-row pattern (and so one Gram and one factorization). */
+  get maskGroups(): number[][] {
+    return this.classes.map((c) => [...c.attrs])
+  }
+
+  /** Adds a batch: x [n, d] float32, y [n, k] raw units with NaN = missing. */
+  async add(batch: { x: Matrix; y: Float32Array }): Promise<void> {
+    const { x, y } = batch
+    const d = this.dim
+    const k = this.attributes
+    const n = x.rows
+    if (x.cols !== d) throw new RangeError(`RidgeAccumulator: batch has ${x.cols} features per row, expected ${d}`)
+    if (y.length !== n * k)
+      throw new RangeError(`RidgeAccumulator: batch targets have ${y.length} values, expected ${n}x${k}`)
+    if (n === 0) return
+    const x64 = new Float64Array(n * d)
+    for (let i = 0; i < n * d; i++) {
+      const v = x.data[i]
+      if (!Number.isFinite(v)) {
+        throw new DataError(
+          `feature ${i % d} is ${v}; features must be finite (check the featurizer or the feature file)`,
+          {
+            row: this.total + Math.floor(i / d),
+          },
+        )
+      }
+      x64[i] = v
+      this.colSum[i % d] += v
+    }
+    const xm = { rows: n, cols: d, data: x64 }
+    addInto(this.gram, (await gemm(xm, xm, { transA: true })).data)
+
+    // Xᵀ·Y with missing labels as 0: [d, k].
+    const y0 = new Float64Array(n * k)
+    for (let i = 0; i < n * k; i++) {
+      const v = y[i]
+      if (Number.isNaN(v)) continue
+      if (!Number.isFinite(v)) {
+        throw new DataError(`label of attribute ${i % k} is ${v}; labels must be finite or missing (NaN)`, {
+          row: this.total + Math.floor(i / k),
+        })
+      }
+      y0[i] = v
+      const a = i % k
+      this.ySum[a] += v
+      this.yySum[a] += v * v
+      this.counts[a]++
+    }
+    const xy = (await gemm(xm, { rows: n, cols: k, data: y0 }, { transA: true })).data
+    for (let j = 0; j < d; j++) for (let a = 0; a < k; a++) this.xy[a * d + j] += xy[j * k + a]
+
+    await this.addMissing(x64, y, n)
+    this.total += n
+  }
+
+  /** Refines the mask classes by this batch's missing rows, then adds each class's missing-row Gram. */
+  private async addMissing(x64: Float64Array, y: Float32Array, n: number): Promise<void> {
+    const d = this.dim
+    const k = this.attributes
+    const missing: number[][] = Array.from({ length: k }, () => [])
+    for (let i = 0; i < n; i++) for (let a = 0; a < k; a++) if (Number.isNaN(y[i * k + a])) missing[a].push(i)
+    const next: MaskClass[] = []
+    for (const cls of this.classes) {
+      const groups = new Map<string, number[]>()
+      for (const a of cls.attrs) {
+        const key = missing[a].join(',')
+        const g = groups.get(key)
+        if (g) g.push(a)
+        else groups.set(key, [a])
+      }
+      let first = true
+      for (const attrs of groups.values()) {
+        // The first group keeps the class's arrays; the others get copies of the history so far.
+        next.push(
+          first
+            ? { ...cls, attrs }
+            : {
+                attrs,
+                missGram: cls.missGram && Float64Array.from(cls.missGram),
+                missSum: Float64Array.from(cls.missSum),
+                missCount: cls.missCount,
+              },
+        )
+        first = false
+      }
+    }
+    for (const cls of next) {
+      const rows = missing[cls.attrs[0]]
+      if (rows.length === 0) continue
+      const m = new Float64Array(rows.length * d)
+      rows.forEach((r, i) => {
+        m.set(x64.subarray(r * d, r * d + d), i * d)
+        for (let j = 0; j < d; j++) cls.missSum[j] += x64[r * d + j]
+      })
+      const mm = { rows: rows.length, cols: d, data: m }
+      const g = (await gemm(mm, mm, { transA: true })).data
+      if (cls.missGram) addInto(cls.missGram, g)
+      else cls.missGram = Float64Array.from(g)
+      cls.missCount += rows.length
+    }
+    this.classes = next
+  }
+
+  /** Label statistics of attribute `a` (no Gram copy): Σx·y [d], Σy, Σy², labelled rows. */
+  labelStats(a: number): Pick<AttributeStats, 'xy' | 'ySum' | 'yySum' | 'count'> {
+    if (!(a >= 0 && a < this.attributes)) throw new RangeError(`attribute ${a} out of range [0, ${this.attributes})`)
+    const d = this.dim
+    return { xy: this.xy.slice(a * d, a * d + d), ySum: this.ySum[a], yySum: this.yySum[a], count: this.counts[a] }
+  }
+
+  /** Statistics over the rows labelled for attribute `a`. */
+  attributeStats(a: number): AttributeStats {
+    const d = this.dim
+    const cls = this.classes.find((c) => c.attrs.includes(a))
+    if (!cls) throw new RangeError(`attribute ${a} out of range [0, ${this.attributes})`)
+    const gram = Float64Array.from(this.gram)
+    if (cls.missGram) for (let i = 0; i < gram.length; i++) gram[i] -= cls.missGram[i]
+    const colSum = Float64Array.from(this.colSum)
+    for (let j = 0; j < d; j++) colSum[j] -= cls.missSum[j]
+    return {
+      gram,
+      colSum,
+      xy: this.xy.slice(a * d, a * d + d),
+      ySum: this.ySum[a],
+      yySum: this.yySum[a],
+      count: this.counts[a],
+    }
+  }
+}
+
+function addInto(acc: Float64Array, v: ArrayLike<number>): void {
+  for (let i = 0; i < acc.length; i++) acc[i] += v[i]
+}
