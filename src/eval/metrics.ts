@@ -175,8 +175,8 @@ export function kendallTauB(x: ArrayLike<number>, y: ArrayLike<number>): { kenda
 /** Sorts `a` ascending in place (stable bottom-up merge sort); returns the number of strict inversions. */
 function mergeSortCountingSwaps(a: Float64Array): number {
   const n = a.length
-  let src = a
-  let dst = new Float64Array(n)
+  let src: Float64Array = a
+  let dst: Float64Array = new Float64Array(n)
   let swaps = 0
   for (let width = 1; width < n; width *= 2) {
     for (let lo = 0; lo < n; lo += 2 * width) {
