@@ -1,0 +1,100 @@
+/**
+ * The files of a transformer model folder: which ONNX file to run, which files define the vectors,
+ * and their sha256 (for the fingerprint).
+ *
+ * @example
+ *   const files = await findModelFiles('test/fixtures/models/tiny-bert')
+ *   // { folder: '/…/tiny-bert', onnx: '/…/tiny-bert/onnx/model.onnx', hashed: [config.json, tokenizer.json, …] }
+ *   await hashModelFiles(files)   // 64 hex chars
+ */
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { access, stat } from 'node:fs/promises'
+import { join, relative, resolve } from 'node:path'
+import { RewardfitError } from '../errors.ts'
+
+/** ONNX locations tried in order: transformers.js Hub repos (onnx/), then optimum-cli exports (root). */
+export const ONNX_CANDIDATES = ['onnx/model.onnx', 'model.onnx'] as const
+/** Files besides the ONNX graph that must exist. */
+export const REQUIRED_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'] as const
+
+export interface ModelFiles {
+  folder: string
+  /** Absolute path of the ONNX graph. */
+  onnx: string
+  /** Every file whose bytes change the vectors: the graph, its external data, config and tokenizer files. */
+  hashed: string[]
+}
+
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  )
+
+/** Locates the graph and tokenizer files of a model folder, or says what is missing and how to get it. */
+export async function findModelFiles(folderPath: string): Promise<ModelFiles> {
+  const folder = resolve(folderPath)
+  if (
+    !(await stat(folder).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  ) {
+    throw new RewardfitError(
+      `model folder ${folder} does not exist; pass a folder holding config.json, tokenizer.json and onnx/model.onnx ` +
+        '(e.g. from `huggingface-cli download ORG/NAME --local-dir DIR` or `optimum-cli export onnx --task feature-extraction`)',
+    )
+  }
+  let onnx: string | undefined
+  for (const c of ONNX_CANDIDATES) {
+    if (await exists(join(folder, c))) {
+      onnx = join(folder, c)
+      break
+    }
+  }
+  const present = await Promise.all(REQUIRED_FILES.map((f) => exists(join(folder, f))))
+  const absent = [...REQUIRED_FILES.filter((_, i) => !present[i]), ...(onnx ? [] : [ONNX_CANDIDATES.join(' or ')])]
+  if (absent.length > 0) {
+    throw new RewardfitError(
+      `model folder ${folder} lacks ${absent.join(', ')}; a transformer backbone needs the ONNX graph ` +
+        '(export one with `optimum-cli export onnx --task feature-extraction --model ORG/NAME DIR`) and the tokenizer files',
+    )
+  }
+  const hashed = [onnx!, ...REQUIRED_FILES.map((f) => join(folder, f))]
+  // External weights (models over 2 GB): model.onnx_data, model.onnx_data_1, …
+  for (let i = 0; ; i++) {
+    const data = `${onnx}_data${i === 0 ? '' : `_${i}`}`
+    if (!(await exists(data))) break
+    hashed.push(data)
+  }
+  return { folder, onnx: onnx!, hashed }
+}
+
+const hashMemo = new Map<string, Promise<string>>()
+
+/** sha256 of one file, streamed; remembered per (path, size, mtime) within the process. */
+export async function sha256File(path: string): Promise<string> {
+  const st = await stat(path)
+  const key = `${path}\n${st.size}\n${st.mtimeMs}`
+  let h = hashMemo.get(key)
+  if (!h) {
+    h = (async () => {
+      const hash = createHash('sha256')
+      for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer)
+      return hash.digest('hex')
+    })()
+    hashMemo.set(key, h)
+  }
+  return h
+}
+
+/** One digest over the folder-relative names and contents of every file that shapes the vectors. */
+export async function hashModelFiles(files: ModelFiles): Promise<string> {
+  const digests = await Promise.all(files.hashed.map(sha256File))
+  const h = createHash('sha256')
+  files.hashed.forEach((f, i) => {
+    h.update(`${relative(files.folder, f)}\0${digests[i]}\n`)
+  })
+  return h.digest('hex')
+}

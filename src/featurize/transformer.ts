@@ -1,0 +1,320 @@
+/**
+ * Transformer backbones: `--backbone onnx:DIR` (a local model folder, fully offline) and
+ * `--backbone hf:ORG/NAME` (a Hub id, downloaded once into the cache). Tokenizers and chat templates
+ * come from @huggingface/transformers; the graph runs on onnxruntime-node, one session per featurizer.
+ *
+ * - Encoders (BERT, XLM-R, MiniLM): x and y as a text pair, pooled by mean (attention-mask weighted) or CLS.
+ * - Decoders (Llama, Qwen): the chat template (or "prompt\n\nresponse"), hidden state of the last real token.
+ * - A vector never depends on the batch: rows are sorted by length to cut padding, then put back.
+ *
+ * The model folder holds config.json, tokenizer.json, tokenizer_config.json and onnx/model.onnx (or
+ * model.onnx). The graph takes input_ids, attention_mask and, when the model has them, token_type_ids
+ * or position_ids (plus empty past_key_values.* for exports with a KV cache), and outputs
+ * last_hidden_state [batch, seq, hidden]. For `layer` other than -1 it must also output
+ * `hidden_states.{i}` (HF's output_hidden_states index: 0 = embeddings), as
+ * scripts/fixtures/make-tiny-models.py exports; only the one requested output is fetched.
+ *
+ * We run the session ourselves instead of through transformers.js' AutoModel so that only that one
+ * output is copied back, position ids and empty caches are under our control, and no global `env`
+ * setting is needed: nothing here mutates transformers.js' `env`.
+ *
+ * @example
+ *   const f = await createTransformerFeaturizer({ type: 'onnx', path: 'test/fixtures/models/tiny-bert' })
+ *   await f.featurize([{ prompt: 'What is 2+2?', response: '4' }])   // Float32Array(32)
+ *   f.dim          // 32
+ *   f.truncatedRows // 0
+ */
+
+import { readFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
+import { join } from 'node:path'
+import * as ort from 'onnxruntime-node'
+import { OptionError, RewardfitError } from '../errors.ts'
+import type { Featurizer, FeaturizerSpec, TextPair } from './featurizer.ts'
+import { stableStringify } from './fingerprint.ts'
+import { type Pooling, poolHidden } from './pooling.ts'
+import { findModelFiles, hashModelFiles, type ModelFiles } from './transformer-files.ts'
+import { fetchHubModel } from './transformer-hub.ts'
+import {
+  createDecoderRows,
+  createEncoderRows,
+  decoderMode,
+  type RowTokenizer,
+  type TokenRow,
+} from './transformer-inputs.ts'
+import {
+  type ResolvedTransformerSpec,
+  resolveTransformerSpec,
+  type TransformerRuntimeOptions,
+  type TransformerSpec,
+} from './transformer-options.ts'
+
+export * from './transformer-options.ts'
+
+/** Bumped whenever this code could produce different vectors from the same files and options. */
+export const TRANSFORMER_FEATURIZER_VERSION = 'transformer-1'
+
+export interface TransformerFeaturizer extends Featurizer {
+  readonly spec: FeaturizerSpec & ResolvedTransformerSpec
+  /** The folder the model was loaded from (the cache folder for hf:). */
+  readonly folder: string
+  readonly architecture: 'encoder' | 'decoder'
+  /** Decoders: 'chat-template' or 'plain'; encoders: 'pair'. */
+  readonly render: 'pair' | 'chat-template' | 'plain'
+  /** Rows cut to fit maxLength so far, over every featurize call. */
+  readonly truncatedRows: number
+}
+
+// Model types whose Hub configs describe decoder-only LMs (config.json "model_type").
+const DECODER_TYPES =
+  /^(llama\d*|mistral\d*|ministral\d*|mixtral|qwen\d*(_\d)?(_moe|_text)?|gemma\d*(_text)?|phi\d*|gpt2|gpt_neox|gptj|gpt_neo|gpt_bigcode|falcon|olmo\d*|smollm\d*|granite|stablelm|starcoder2|mpt|bloom|opt|codegen|cohere\d*|exaone|helium|glm\d*|internlm\d*|deepseek.*)$/
+
+interface ModelConfig {
+  model_type?: string
+  architectures?: string[]
+  is_decoder?: boolean
+  hidden_size?: number
+  d_model?: number
+  n_embd?: number
+  num_hidden_layers?: number
+}
+
+export async function createTransformerFeaturizer(
+  spec: TransformerSpec,
+  options: TransformerRuntimeOptions = {},
+): Promise<TransformerFeaturizer> {
+  const s = resolveTransformerSpec(spec)
+  const folder =
+    s.type === 'onnx'
+      ? s.path
+      : await fetchHubModel(s.model, {
+          cacheDir: options.cacheDir ?? (await defaultCacheDir()),
+          revision: s.revision,
+          offline: options.offline,
+          endpoint: options.endpoint,
+          token: options.token,
+          onProgress: options.onProgress,
+        })
+  const files = await findModelFiles(folder)
+  const config = JSON.parse(await readFile(join(files.folder, 'config.json'), 'utf8')) as ModelConfig
+  const tokenizer = await loadTokenizer(files)
+  const session = await ort.InferenceSession.create(files.onnx, {
+    intraOpNumThreads: s.threads || availableParallelism(),
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  })
+  try {
+    return await buildFeaturizer(s, options, files, config, tokenizer, session)
+  } catch (e) {
+    await session.release()
+    throw e
+  }
+}
+
+async function defaultCacheDir(): Promise<string> {
+  const { env } = await import('@huggingface/transformers')
+  if (!env.cacheDir) throw new RewardfitError('no cache directory for Hub models; pass cacheDir')
+  return env.cacheDir
+}
+
+async function loadTokenizer(files: ModelFiles): Promise<RowTokenizer & { padding_side?: string }> {
+  const { AutoTokenizer } = await import('@huggingface/transformers')
+  try {
+    // A folder path with local_files_only never reaches the network.
+    return (await AutoTokenizer.from_pretrained(files.folder, { local_files_only: true })) as unknown as RowTokenizer
+  } catch (e) {
+    throw new RewardfitError(`cannot load the tokenizer of ${files.folder}: ${(e as Error).message}`, { cause: e })
+  }
+}
+
+function detectArchitecture(config: ModelConfig, inputNames: readonly string[]): 'encoder' | 'decoder' {
+  if (config.is_decoder) return 'decoder'
+  if (config.architectures?.some((a) => /ForCausalLM$|LMHeadModel$/.test(a))) return 'decoder'
+  if (config.model_type && DECODER_TYPES.test(config.model_type)) return 'decoder'
+  if (inputNames.some((n) => n.startsWith('past_key_values'))) return 'decoder'
+  return 'encoder'
+}
+
+/** The output to pool: last_hidden_state for layer -1 (or num_layers), else hidden_states.{i}. */
+function pickOutput(layer: number, outputNames: readonly string[], config: ModelConfig): string {
+  const hiddenOutputs = outputNames.filter((n) => /^hidden_states\.\d+$/.test(n))
+  const numLayers = hiddenOutputs.length > 0 ? hiddenOutputs.length - 1 : config.num_hidden_layers
+  const index = layer < 0 && numLayers !== undefined ? numLayers + 1 + layer : layer
+  if ((index === numLayers || layer === -1) && outputNames.includes('last_hidden_state')) return 'last_hidden_state'
+  const name = `hidden_states.${index}`
+  if (outputNames.includes(name)) return name
+  if (layer === -1) {
+    throw new RewardfitError(
+      `the ONNX graph has no last_hidden_state output (outputs: ${outputNames.join(', ')}); export the base model, ` +
+        'e.g. `optimum-cli export onnx --task feature-extraction`, not a ForCausalLM/logits graph',
+    )
+  }
+  throw new OptionError(
+    'layer',
+    layer,
+    hiddenOutputs.length > 0
+      ? `a layer in [-${hiddenOutputs.length}, ${hiddenOutputs.length - 1}] (outputs ${hiddenOutputs[0]}…${hiddenOutputs.at(-1)})`
+      : '-1: this ONNX graph exports only last_hidden_state; re-export it with hidden_states.{i} outputs to pick another layer',
+  )
+}
+
+async function buildFeaturizer(
+  s: ResolvedTransformerSpec,
+  options: TransformerRuntimeOptions,
+  files: ModelFiles,
+  config: ModelConfig,
+  tokenizer: RowTokenizer & { padding_side?: string },
+  session: ort.InferenceSession,
+): Promise<TransformerFeaturizer> {
+  const inputNames = session.inputNames
+  const architecture = s.architecture === 'auto' ? detectArchitecture(config, inputNames) : s.architecture
+  const pooling: Pooling = s.pooling === 'auto' ? (architecture === 'decoder' ? 'last' : 'mean') : s.pooling
+  const outputName = pickOutput(s.layer, session.outputNames, config)
+  const known =
+    /^(input_ids|attention_mask|token_type_ids|position_ids|past_key_values\..+|use_cache_branch|num_logits_to_keep)$/
+  const unknown = inputNames.filter((n) => !known.test(n))
+  if (!inputNames.includes('input_ids') || unknown.length > 0) {
+    throw new RewardfitError(
+      `the ONNX graph in ${files.onnx} takes inputs ${inputNames.join(', ')}; a text backbone needs input_ids and ` +
+        `attention_mask${unknown.length ? ` (unsupported: ${unknown.join(', ')})` : ''}`,
+    )
+  }
+  const render = architecture === 'encoder' ? 'pair' : decoderMode(tokenizer, s.template)
+  const rows =
+    architecture === 'encoder'
+      ? createEncoderRows(tokenizer, s.maxLength)
+      : createDecoderRows(tokenizer, s.maxLength, s.template)
+  const paddingSide = options.paddingSide ?? (tokenizer.padding_side === 'left' ? 'left' : 'right')
+  const padId = padTokenId(tokenizer)
+  const dim = config.hidden_size ?? config.d_model ?? config.n_embd
+  if (!dim) throw new RewardfitError(`${files.folder}/config.json has no hidden_size (or d_model / n_embd)`)
+
+  const resolved = { ...s, architecture, pooling } as FeaturizerSpec & ResolvedTransformerSpec
+  // batchSize, threads and the padding side change speed, not vectors: not fingerprinted.
+  const { batchSize: _b, threads: _t, ...vectorOptions } = resolved
+  const source = s.type === 'onnx' ? {} : { model: s.model, revision: s.revision }
+  const fingerprint = `${TRANSFORMER_FEATURIZER_VERSION}:${await hashModelFiles(files).then((filesHash) =>
+    sha256Hex(stableStringify({ ...vectorOptions, path: undefined, ...source, render, output: outputName, filesHash })),
+  )}`
+
+  let truncatedRows = 0
+  const run = createRunner(session, { inputNames, outputName, padId, paddingSide, pooling, dim })
+
+  return {
+    spec: resolved,
+    dim,
+    fingerprint,
+    folder: files.folder,
+    architecture,
+    render,
+    get truncatedRows() {
+      return truncatedRows
+    },
+    async featurize(batch: TextPair[]): Promise<Float32Array> {
+      const out = new Float32Array(batch.length * dim)
+      const tokenRows = batch.map(rows)
+      const cut = tokenRows.filter((r) => r.truncated).length
+      // Sort by length so each run pads to its own longest row; ties keep input order.
+      const order = tokenRows
+        .map((_, i) => i)
+        .sort((a, b) => tokenRows[a].ids.length - tokenRows[b].ids.length || a - b)
+      for (let start = 0; start < order.length; start += s.batchSize) {
+        const idx = order.slice(start, start + s.batchSize)
+        const pooled = await run(idx.map((i) => tokenRows[i]))
+        idx.forEach((i, k) => {
+          out.set(pooled.subarray(k * dim, (k + 1) * dim), i * dim)
+        })
+      }
+      if (cut > 0) {
+        truncatedRows += cut
+        options.onProgress?.({
+          phase: 'truncated',
+          rows: cut,
+          batchRows: batch.length,
+          totalTruncatedRows: truncatedRows,
+        })
+      }
+      return out
+    },
+    async dispose() {
+      await session.release()
+    },
+  }
+}
+
+function padTokenId(tok: RowTokenizer & { pad_token_id?: number; eos_token_id?: number }): number {
+  // The pad id never reaches a real position (the mask hides it); 0 is a safe stand-in when there is none.
+  return tok.pad_token_id ?? tok.eos_token_id ?? 0
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const { createHash } = await import('node:crypto')
+  return createHash('sha256').update(text).digest('hex')
+}
+
+interface RunnerConfig {
+  inputNames: readonly string[]
+  outputName: string
+  padId: number
+  paddingSide: 'left' | 'right'
+  pooling: Pooling
+  dim: number
+}
+
+/** Pads rows to a [batch, seq] block, runs the session for one output, pools it: [batch, dim]. */
+function createRunner(session: ort.InferenceSession, c: RunnerConfig) {
+  const meta = new Map((session.inputMetadata ?? []).map((m) => [m.name, m] as const))
+  return async (rows: TokenRow[]): Promise<Float32Array> => {
+    const b = rows.length
+    const t = Math.max(...rows.map((r) => r.ids.length))
+    const ids = new BigInt64Array(b * t).fill(BigInt(c.padId))
+    const types = new BigInt64Array(b * t)
+    const mask = new BigInt64Array(b * t)
+    const maskNum = new Uint8Array(b * t)
+    const pos = new BigInt64Array(b * t).fill(1n)
+    rows.forEach((r, i) => {
+      const off = i * t + (c.paddingSide === 'left' ? t - r.ids.length : 0)
+      for (let j = 0; j < r.ids.length; j++) {
+        ids[off + j] = BigInt(r.ids[j])
+        types[off + j] = BigInt(r.typeIds[j] ?? 0)
+        mask[off + j] = 1n
+        maskNum[off + j] = 1
+        // HF / transformers.js: position = cumsum(mask) - 1, so real tokens count from 0 on either side.
+        pos[off + j] = BigInt(j)
+      }
+    })
+    const dims = [b, t]
+    const feeds: Record<string, ort.Tensor> = {}
+    for (const name of c.inputNames) {
+      if (name === 'input_ids') feeds[name] = new ort.Tensor('int64', ids, dims)
+      else if (name === 'attention_mask') feeds[name] = new ort.Tensor('int64', mask, dims)
+      else if (name === 'token_type_ids') feeds[name] = new ort.Tensor('int64', types, dims)
+      else if (name === 'position_ids') feeds[name] = new ort.Tensor('int64', pos, dims)
+      else if (name === 'use_cache_branch') feeds[name] = new ort.Tensor('bool', [false], [1])
+      else if (name === 'num_logits_to_keep') feeds[name] = new ort.Tensor('int64', [0n], [])
+      else feeds[name] = emptyCache(meta.get(name), b)
+    }
+    const result = await session.run(feeds, [c.outputName])
+    const hidden = result[c.outputName]
+    const [ob, ot, oh] = hidden.dims
+    if (ob !== b || ot !== t || oh !== c.dim) {
+      throw new RewardfitError(
+        `output ${c.outputName} has shape [${hidden.dims.join(', ')}], expected [${b}, ${t}, ${c.dim}]`,
+      )
+    }
+    const data = hidden.data as Float32Array
+    const pooled = poolHidden(data, maskNum, { batch: b, seq: t, hidden: c.dim }, c.pooling)
+    hidden.dispose()
+    return pooled
+  }
+}
+
+/** A zero-length past_key_values.* input: [batch, kv_heads, 0, head_dim] from the graph's declared shape. */
+function emptyCache(meta: ort.InferenceSession.ValueMetadata | undefined, batch: number): ort.Tensor {
+  const shape = meta && 'shape' in meta ? (meta.shape as readonly (number | string)[]) : undefined
+  if (!shape) throw new RewardfitError(`cannot build an empty cache for input ${meta?.name ?? '?'}: unknown shape`)
+  const dims = shape.map((d) => (typeof d === 'number' && d >= 0 ? d : /batch/i.test(String(d)) ? batch : 0))
+  const type = meta && 'type' in meta && meta.type === 'float16' ? 'float16' : 'float32'
+  return new ort.Tensor(type, type === 'float16' ? new Uint16Array(0) : new Float32Array(0), dims)
+}
