@@ -89,7 +89,8 @@ export function headFromParams(spec: HeadSpec, params: ParamSet, source = 'head.
   const extra = Object.keys(params).filter((k) => !(k in want))
   if (extra.length > 0)
     throw new ModelFolderError(source, `unexpected tensors ${extra.join(', ')} for a ${spec.type} head`)
-  return build(spec, params)
+  // Re-keyed in paramShapes order (files may sort names), so iteration order never depends on the source.
+  return build(spec, Object.fromEntries(Object.keys(want).map((k) => [k, params[k]])))
 }
 
 function build(spec: HeadSpec, params: ParamSet): Head {

@@ -1,0 +1,62 @@
+/**
+ * Validation metrics on the rating scale: the head's standardized outputs are mapped back with the
+ * training targetStats, then compared with the raw labels (NaN = missing, skipped).
+ *
+ *     L_rating = -Σ m·w_a·(s - r)² / Σ m,   MSE = Σ m·(s - r)² / Σ m,   RMSE = √MSE (also per attribute)
+ *
+ * @example
+ *   const m = await validationMetrics(head, valSource, targetStats)
+ *   m.lRating   // -0.41 (= -m.mse when every weight is 1)
+ */
+import type { Head } from '../heads/head.ts'
+import type { TargetStats } from '../model/config.ts'
+import { pointwiseRatingLoss } from '../objectives/rating.ts'
+import type { BatchSource } from './batch-source.ts'
+import { destandardize } from './target-stats.ts'
+
+export interface ValidationMetrics {
+  lRating: number
+  mse: number
+  rmse: number
+  mseByAttribute: number[]
+  rmseByAttribute: number[]
+  /** Labelled entries per attribute. */
+  count: number[]
+}
+
+export async function validationMetrics(
+  head: Head,
+  source: BatchSource,
+  stats: TargetStats[],
+  weights?: ArrayLike<number>,
+  chunkRows = 4096,
+): Promise<ValidationMetrics> {
+  const k = source.attributes
+  const sq = new Float64Array(k)
+  const n = new Float64Array(k)
+  let weighted = 0
+  for await (const { x, y } of source.chunks(chunkRows)) {
+    const r = destandardize((await head.predict(x)).data, stats)
+    for (let i = 0; i < y.length; i++) {
+      if (Number.isNaN(y[i])) continue
+      const e = y[i] - r[i]
+      sq[i % k] += e * e
+      n[i % k]++
+    }
+    if (y.some((v) => !Number.isNaN(v))) {
+      const l = pointwiseRatingLoss(y, r, { attributes: k, weights })
+      weighted += l.value * l.count
+    }
+  }
+  const total = n.reduce((a, b) => a + b, 0)
+  const mseByAttribute = Array.from(sq, (s, a) => (n[a] > 0 ? s / n[a] : Number.NaN))
+  const mse = total > 0 ? sq.reduce((a, b) => a + b, 0) / total : Number.NaN
+  return {
+    lRating: total > 0 ? weighted / total : Number.NaN,
+    mse,
+    rmse: Math.sqrt(mse),
+    mseByAttribute,
+    rmseByAttribute: mseByAttribute.map(Math.sqrt),
+    count: Array.from(n),
+  }
+}
