@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { lookupModel } from '../../test/fixtures/eval/lookup-model.ts'
+import { DataError } from '../errors.ts'
+import { evaluatePairs } from './evaluate.ts'
+import { readPreferencePairs } from './read-pairs.ts'
+
+// reward = the single attribute's score = the number looked up for each response text.
+const model = lookupModel(
+  new Map([
+    ['good', [3]],
+    ['bad', [1]],
+    ['meh', [2]],
+    ['also meh', [2]],
+  ]),
+  ['quality'],
+  [1],
+)
+
+function file(name: string, rows: unknown[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pairs-'))
+  const f = join(dir, name)
+  writeFileSync(f, rows.map((r) => JSON.stringify(r)).join('\n'))
+  return f
+}
+
+test('accuracy, margin, subsets and sections over a mixed plain / chat / HH file', async () => {
+  const f = file('p.jsonl', [
+    { prompt: 'q', chosen: 'good', rejected: 'bad', subset: 's1' }, // win, margin 2
+    { prompt: 'q', chosen: 'bad', rejected: 'good', subset: 's1' }, // loss, −2
+    {
+      chosen: [
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: 'meh' },
+      ],
+      rejected: [
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: 'also meh' },
+      ],
+      subset: 's2',
+    }, // tie, 0
+    { chosen: '\n\nHuman: q\n\nAssistant: good', rejected: '\n\nHuman: q\n\nAssistant: meh', subset: 's2' }, // win, 1
+  ])
+  const r = await evaluatePairs(model, readPreferencePairs(f), {
+    bootstrap: 100,
+    seed: 3,
+    sections: 'A=s1;B=s2',
+    worst: 2,
+  })
+  assert.equal(r.n, 4)
+  assert.equal(r.ties, 1)
+  assert.equal(r.accuracy, (2 + 0.5) / 4)
+  assert.equal(r.mean_margin, (2 - 2 + 0 + 1) / 4)
+  assert.deepEqual(r.subsets, {
+    s1: { accuracy: 0.5, mean_margin: 0, ties: 0, n: 2 },
+    s2: { accuracy: 0.75, mean_margin: 0.5, ties: 1, n: 2 },
+  })
+  assert.equal(r.sections?.A.score, 0.5)
+  assert.equal(r.sections?.B.score, 0.75)
+  assert.equal(r.score, 0.625)
+  const [lo, hi] = r.ci?.accuracy ?? [Number.NaN, Number.NaN]
+  assert.ok(lo <= r.accuracy && r.accuracy <= hi)
+  assert.deepEqual(
+    await evaluatePairs(model, readPreferencePairs(f), { bootstrap: 100, seed: 3 }).then((x) => x.ci),
+    r.ci,
+  )
+})
+
+test('a bad pair row names file, line and field, or is skipped with skipInvalid', async () => {
+  const f = file('bad.jsonl', [
+    { prompt: 'q', chosen: 'good', rejected: 'bad' },
+    { prompt: 'q', chosen: 'good' },
+  ])
+  await assert.rejects(evaluatePairs(model, readPreferencePairs(f), { bootstrap: 0 }), (e: unknown) => {
+    assert.ok(e instanceof DataError)
+    assert.match(e.message, /bad\.jsonl, line 2, field "rejected"/)
+    return true
+  })
+  const stream = readPreferencePairs(f, { skipInvalid: true })
+  const r = await evaluatePairs(model, stream, { bootstrap: 0 })
+  assert.equal(r.n, 1)
+  assert.equal(stream.summary.skipped, 1)
+  assert.equal(r.ci, undefined)
+})
