@@ -70,7 +70,11 @@ export interface TransformerRuntimeOptions {
   /** Hub token (HF_TOKEN, read by the CLI) for gated or private models. */
   token?: string
   onProgress?: (p: TransformerProgress) => void
-  /** Which side gets the pads; vectors are the same either way (tested). Default: the tokenizer's padding_side. */
+  /**
+   * Which side gets the pads, for graphs with a position_ids input (decoders); vectors are the same either
+   * way (tested). Graphs without one (BERT numbers positions itself) are always right-padded.
+   * Default: the tokenizer's padding_side.
+   */
   paddingSide?: 'left' | 'right'
 }
 

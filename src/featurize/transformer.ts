@@ -63,6 +63,8 @@ export interface TransformerFeaturizer extends Featurizer {
   readonly render: 'pair' | 'chat-template' | 'plain'
   /** Rows cut to fit maxLength so far, over every featurize call. */
   readonly truncatedRows: number
+  /** Releases the onnxruntime session. */
+  dispose(): Promise<void>
 }
 
 // Model types whose Hub configs describe decoder-only LMs (config.json "model_type").
@@ -185,7 +187,11 @@ async function buildFeaturizer(
     architecture === 'encoder'
       ? createEncoderRows(tokenizer, s.maxLength)
       : createDecoderRows(tokenizer, s.maxLength, s.template)
-  const paddingSide = options.paddingSide ?? (tokenizer.padding_side === 'left' ? 'left' : 'right')
+  // A graph without position_ids numbers positions 0..seq-1 itself (BERT's absolute embeddings), so
+  // left pads would shift every real token: such graphs are always padded on the right.
+  const paddingSide = !inputNames.includes('position_ids')
+    ? 'right'
+    : (options.paddingSide ?? (tokenizer.padding_side === 'left' ? 'left' : 'right'))
   const padId = padTokenId(tokenizer)
   const dim = config.hidden_size ?? config.d_model ?? config.n_embd
   if (!dim) throw new RewardfitError(`${files.folder}/config.json has no hidden_size (or d_model / n_embd)`)
