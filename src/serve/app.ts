@@ -1,0 +1,212 @@
+/**
+ * The reward server as a fastify instance, built for one model and not yet listening
+ * (cli/serve.ts binds the port; tests call `app.inject`).
+ *
+ *   POST /v1/score    {"items": [{"prompt", "response"}]}         → {"rewards": [r], "scores": [{NAME: s}]}
+ *   POST /get_reward  {"query": [prompt+response], "prompts"?: [p]} → {"rewards": [r], "scores": [r]}  (OpenRLHF)
+ *   POST /v1/rank     {"prompt", "responses": [y], "top_k"?: n}     → {"ranking": [{rank, index, response, reward, scores}]}
+ *   GET  /v1/model, /v1/model/files/{config.json,head.safetensors}, /healthz, /metrics, / (the page)
+ *
+ * Scoring requests go through one MicroBatcher, so requests that arrive together share a
+ * featurize-and-head call. Every error leaves through errorResponse (http-errors.ts).
+ *
+ * @example
+ *   const app = buildServer(model, { maxItems: 64 })
+ *   const res = await app.inject({ method: 'POST', url: '/v1/score', payload: { items: [{ prompt: 'Hi', response: 'Hello!' }] } })
+ *   res.json()   // { rewards: [3.1], scores: [{ helpfulness: 3.1 }] }
+ */
+import { createHash, timingSafeEqual } from 'node:crypto'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import { pageBundle } from '../browser/build-bundle.ts'
+import type { RewardModel } from '../model/reward-model.ts'
+import { encodeSafetensors } from '../model/safetensors.ts'
+import { errorResponse, HttpError } from './http-errors.ts'
+import { ServerMetrics } from './metrics.ts'
+import { type BatchStats, MicroBatcher } from './micro-batcher.ts'
+import { modelCard } from './model-card.ts'
+import { type ResolvedServeOptions, resolveServeOptions, type ServeOptions } from './options.ts'
+import { PAGE_SCRIPT_PATH, pageHtml } from './page.ts'
+import { rankScored } from './rank.ts'
+import { checkLimits, getRewardPairs, getRewardRequest, parseBody, rankRequest, scoreRequest } from './schemas.ts'
+
+export interface BuildServerOptions extends ServeOptions {
+  /** fastify's logger option: false (default, silent), true, or a pino config. */
+  logger?: boolean | Record<string, unknown>
+}
+
+interface RequestState {
+  start: bigint
+  items: number
+}
+
+const state = new WeakMap<FastifyRequest, RequestState>()
+const batchStats = new WeakMap<FastifyInstance, BatchStats>()
+
+/** How many scorer calls, items and requests the server's micro-batcher has handled. */
+export function serverBatchStats(app: FastifyInstance): BatchStats {
+  const s = batchStats.get(app)
+  if (!s) throw new TypeError('serverBatchStats: not an app from buildServer')
+  return s
+}
+
+const OPEN_ROUTES = new Set(['/healthz'])
+
+export function buildServer(model: RewardModel, options: BuildServerOptions = {}): FastifyInstance {
+  const { logger = false, ...serve } = options
+  const o: ResolvedServeOptions = resolveServeOptions(serve)
+  const app = Fastify({ logger, bodyLimit: o.maxBodyBytes, onProtoPoisoning: 'error', onConstructorPoisoning: 'error' })
+  // Only JSON bodies: a text/plain body gets 415 instead of reaching the schemas as a string.
+  app.removeContentTypeParser('text/plain')
+  // Our own JSON parser, so a malformed body's message says what is wrong and where.
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+    if ((text as string).trim() === '')
+      return done(new HttpError(400, 'the request body is empty; send a JSON object'), undefined)
+    try {
+      done(null, JSON.parse(text as string))
+    } catch (err) {
+      done(
+        new HttpError(
+          400,
+          `malformed JSON: ${(err as Error).message}; the body must be one JSON object (NaN and Infinity are not JSON)`,
+        ),
+        undefined,
+      )
+    }
+  })
+  const metrics = new ServerMetrics()
+  const k = model.attributes.length
+  // One call per batch: batchSize = the whole batch, so featurizer and head see it at once.
+  const batcher = new MicroBatcher(
+    (pairs) => model.score(pairs, Math.max(1, pairs.length)),
+    k,
+    { waitMs: o.batchWaitMs, maxBatchItems: o.maxBatchItems },
+    (n) => metrics.observeBatch(n),
+  )
+  batchStats.set(app, batcher.stats)
+  const keyDigest = o.apiKey === null ? null : createHash('sha256').update(o.apiKey).digest()
+
+  app.addHook('onRequest', async (req, reply) => {
+    state.set(req, { start: process.hrtime.bigint(), items: 0 })
+    if (keyDigest === null || OPEN_ROUTES.has(req.routeOptions.url ?? '')) return
+    const header = req.headers.authorization
+    const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null
+    reply.header('www-authenticate', 'Bearer')
+    if (!m)
+      throw new HttpError(
+        401,
+        "missing or malformed Authorization header; send 'Authorization: Bearer <api key>'",
+        'authorization',
+      )
+    // Compare digests in constant time, so the response time does not leak the key.
+    if (!timingSafeEqual(createHash('sha256').update(m[1]).digest(), keyDigest))
+      throw new HttpError(401, 'wrong API key', 'authorization')
+  })
+
+  app.addHook('onResponse', async (req, reply) => {
+    const s = state.get(req)
+    if (!s) return
+    const seconds = Number(process.hrtime.bigint() - s.start) / 1e9
+    metrics.observeRequest(req.routeOptions.url ?? 'unmatched', reply.statusCode, seconds, s.items)
+  })
+
+  app.setErrorHandler(async (err, req, reply) => {
+    const r = errorResponse(err)
+    if (r.internal) req.log.error({ err }, 'request failed')
+    return reply.status(r.status).send(r.body)
+  })
+
+  app.setNotFoundHandler(async (req, reply) => {
+    const r = errorResponse(
+      new HttpError(
+        404,
+        `no route ${req.method} ${req.url.split('?')[0]}; see GET / for the page, POST /v1/score, /v1/rank, /get_reward, GET /v1/model, /healthz, /metrics`,
+      ),
+    )
+    return reply.status(r.status).send(r.body)
+  })
+
+  // While closing, answer in-flight requests with "Connection: close", so their keep-alive sockets
+  // end with the response instead of holding the shutdown until the keep-alive timeout.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close')
+  })
+  app.addHook('onClose', async () => {
+    await batcher.drain()
+  })
+
+  const counted = (req: FastifyRequest, n: number): void => {
+    const s = state.get(req)
+    if (s) s.items = n
+  }
+
+  app.post('/v1/score', async (req) => {
+    const { items } = parseBody(scoreRequest, req.body)
+    checkLimits(
+      'items',
+      items.length,
+      items.flatMap((it, i) => [
+        [`items[${i}].prompt`, it.prompt],
+        [`items[${i}].response`, it.response],
+      ]),
+      o,
+    )
+    const scored = await batcher.submit(items)
+    counted(req, items.length)
+    return { rewards: Array.from(scored.rewards), scores: model.scoreObjects(scored) }
+  })
+
+  app.post('/get_reward', async (req) => {
+    const body = parseBody(getRewardRequest, req.body)
+    checkLimits(
+      'query',
+      body.query.length,
+      [
+        ...body.query.map((q, i) => [`query[${i}]`, q] as [string, string]),
+        ...(body.prompts ?? []).map((p, i) => [`prompts[${i}]`, p] as [string, string]),
+      ],
+      o,
+    )
+    const scored = await batcher.submit(getRewardPairs(body))
+    counted(req, body.query.length)
+    const rewards = Array.from(scored.rewards)
+    return { rewards, scores: rewards }
+  })
+
+  app.post('/v1/rank', async (req) => {
+    const { prompt, responses, top_k } = parseBody(rankRequest, req.body)
+    checkLimits(
+      'responses',
+      responses.length,
+      [['prompt', prompt] as [string, string], ...responses.map((r, i) => [`responses[${i}]`, r] as [string, string])],
+      o,
+    )
+    const scored = await batcher.submit(responses.map((response) => ({ prompt, response })))
+    counted(req, responses.length)
+    return { ranking: rankScored(responses, scored, model.attributes, { topK: top_k }) }
+  })
+
+  const card = modelCard(model.config)
+  app.get('/v1/model', async () => card)
+  app.get('/v1/model/files/config.json', async () => model.config)
+  let headBytes: Uint8Array | null = null
+  app.get('/v1/model/files/head.safetensors', async (_req, reply) => {
+    headBytes ??= encodeSafetensors(model.head.params, { format: 'pt' })
+    return reply
+      .type('application/octet-stream')
+      .send(Buffer.from(headBytes.buffer, headBytes.byteOffset, headBytes.byteLength))
+  })
+  app.get('/healthz', async () => ({ status: 'ok' }))
+  app.get('/metrics', async (_req, reply) =>
+    reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render()),
+  )
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(pageHtml()))
+  app.get(PAGE_SCRIPT_PATH, async (_req, reply) =>
+    reply.type('text/javascript; charset=utf-8').send(await pageBundle()),
+  )
+  return app
+}

@@ -1,0 +1,57 @@
+/**
+ * Options of the reward server: limits on what one request may carry and how requests are merged
+ * into batches. Defaults live only in SERVE_DEFAULTS; the CLI prints them in --help from here.
+ *
+ * @example
+ *   resolveServeOptions({ maxItems: 64 })
+ *   // { maxBodyBytes: 4194304, maxItems: 64, maxChars: 32768, batchWaitMs: 2, maxBatchItems: 256, apiKey: null }
+ */
+import { OptionError } from '../errors.ts'
+
+export interface ServeOptions {
+  /** Largest request body in bytes; a larger body gets 413. Range [1, ∞). */
+  maxBodyBytes?: number
+  /** Most items (pairs, queries or responses) in one request; more gets 413. Range [1, ∞). */
+  maxItems?: number
+  /** Most characters (UTF-16 code units) in one prompt or response; longer gets 413. Range [1, ∞). */
+  maxChars?: number
+  /**
+   * How long the first request of a batch waits for others to join it, in milliseconds. Range [0, 1000].
+   * 0 still merges requests that arrived in the same event-loop turn.
+   */
+  batchWaitMs?: number
+  /** A batch is scored as soon as it holds this many items. Range [1, ∞). */
+  maxBatchItems?: number
+  /** When set, every route but /healthz needs `Authorization: Bearer <apiKey>`. */
+  apiKey?: string | null
+}
+
+export const SERVE_DEFAULTS = {
+  maxBodyBytes: 4 * 1024 * 1024,
+  maxItems: 512,
+  maxChars: 32_768,
+  batchWaitMs: 2,
+  maxBatchItems: 256,
+  apiKey: null,
+} satisfies Required<ServeOptions>
+
+export type ResolvedServeOptions = Required<ServeOptions>
+
+export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions {
+  const defined = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
+  const r: ResolvedServeOptions = { ...SERVE_DEFAULTS, ...defined }
+  const positiveInt = (name: string, v: number): void => {
+    if (!Number.isSafeInteger(v) || v < 1) throw new OptionError(name, v, 'a positive integer')
+  }
+  positiveInt('maxBodyBytes', r.maxBodyBytes)
+  positiveInt('maxItems', r.maxItems)
+  positiveInt('maxChars', r.maxChars)
+  positiveInt('maxBatchItems', r.maxBatchItems)
+  if (!(typeof r.batchWaitMs === 'number' && r.batchWaitMs >= 0 && r.batchWaitMs <= 1000)) {
+    throw new OptionError('batchWaitMs', r.batchWaitMs, 'a number of milliseconds in [0, 1000]')
+  }
+  if (r.apiKey !== null && (typeof r.apiKey !== 'string' || r.apiKey.length === 0 || /\s/.test(r.apiKey))) {
+    throw new OptionError('apiKey', '(hidden)', 'a non-empty string without whitespace, or null for no key')
+  }
+  return r
+}

@@ -1,0 +1,95 @@
+/**
+ * Request bodies of the reward server, validated with zod. Objects are strict: an unknown field is
+ * an error, not silently ignored, so a typo such as "reponse" cannot score the empty string.
+ * Size limits depend on the server's options and are checked after parsing (413, not 400).
+ *
+ * @example
+ *   parseBody(scoreRequest, { items: [{ prompt: 'Hi', response: 'Hello!' }] })
+ */
+import { z } from 'zod'
+import type { TextPair } from '../featurize/featurizer.ts'
+import { HttpError } from './http-errors.ts'
+import type { ResolvedServeOptions } from './options.ts'
+
+/** POST /v1/score */
+export const scoreRequest = z.strictObject({
+  items: z.array(z.strictObject({ prompt: z.string(), response: z.string() })).min(1),
+})
+
+/**
+ * POST /get_reward, as OpenRLHF's remote reward client sends it: `query` holds prompt + response;
+ * `labels` is part of that client's payload and is accepted but not used.
+ */
+export const getRewardRequest = z.strictObject({
+  query: z.array(z.string()).min(1),
+  prompts: z.array(z.string()).min(1).optional(),
+  labels: z.array(z.unknown()).optional(),
+})
+
+/** POST /v1/rank (best-of-n). */
+export const rankRequest = z.strictObject({
+  prompt: z.string(),
+  responses: z.array(z.string()).min(1),
+  top_k: z.number().int().min(1).optional(),
+})
+
+export function parseBody<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new HttpError(
+      400,
+      `the body must be a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+    )
+  }
+  // reportInput keeps the offending value in each issue, so messages can say what was sent.
+  const r = schema.safeParse(value, { reportInput: true })
+  if (!r.success) throw r.error
+  return r.data
+}
+
+/** 413 when a request carries more items, or longer texts, than the server allows. */
+export function checkLimits(
+  listField: string,
+  count: number,
+  texts: Iterable<[field: string, text: string]>,
+  o: ResolvedServeOptions,
+): void {
+  if (count > o.maxItems) {
+    throw new HttpError(
+      413,
+      `${listField} has ${count} entries, more than the limit of ${o.maxItems}; split the request or start the server with a larger --max-items`,
+      listField,
+    )
+  }
+  for (const [field, text] of texts) {
+    if (text.length > o.maxChars) {
+      throw new HttpError(
+        413,
+        `${field} has ${text.length} characters, more than the limit of ${o.maxChars}; shorten it or start the server with a larger --max-chars`,
+        field,
+      )
+    }
+  }
+}
+
+/** The (prompt, response) pairs of a /get_reward request: the response is the query after its prompt. */
+export function getRewardPairs(req: z.infer<typeof getRewardRequest>): TextPair[] {
+  const { query, prompts } = req
+  if (!prompts) return query.map((q) => ({ prompt: '', response: q }))
+  if (prompts.length !== query.length) {
+    throw new HttpError(
+      400,
+      `prompts has ${prompts.length} entries but query has ${query.length}; give one prompt per query or leave prompts out`,
+      'prompts',
+    )
+  }
+  return query.map((q, i) => {
+    if (!q.startsWith(prompts[i])) {
+      throw new HttpError(
+        400,
+        `query[${i}] does not start with prompts[${i}]; each query must be its prompt followed by the response`,
+        `query[${i}]`,
+      )
+    }
+    return { prompt: prompts[i], response: q.slice(prompts[i].length) }
+  })
+}
