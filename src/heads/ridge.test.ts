@@ -214,6 +214,12 @@ test('bad options and inputs give clear errors', async () => {
     acc.add({ x: matrix(1, 2, Float32Array.from([1, Number.NaN])), y: new Float32Array(1) }),
     /row 0.*finite/,
   )
+  await assert.rejects(
+    acc.add({ x: matrix(1, 2, Float32Array.from([1, 2])), y: Float32Array.from([Number.POSITIVE_INFINITY]) }),
+    /row 0.*label of attribute 0 is Infinity/,
+  )
+  assert.equal(acc.rows, 0, 'a rejected batch leaves the statistics unchanged')
+  assert.ok(acc.gram.every((v) => v === 0) && acc.colSum.every((v) => v === 0))
   await acc.add({ x: matrix(1, 2), y: Float32Array.from([Number.NaN]) })
   await assert.rejects(fitRidge(acc), /0 labelled training rows/)
   const other = new RidgeAccumulator(3, 1)

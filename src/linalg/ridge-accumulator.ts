@@ -84,7 +84,7 @@ export class RidgeAccumulator {
     return this.classes.map((c) => [...c.attrs])
   }
 
-  /** Adds a batch: x [n, d] float32, y [n, k] raw units with NaN = missing. */
+  /** Adds a batch: x [n, d] float32, y [n, k] raw units with NaN = missing. Await each call before the next. */
   async add(batch: { x: Matrix; y: Float32Array }): Promise<void> {
     const { x, y } = batch
     const d = this.dim
@@ -94,42 +94,53 @@ export class RidgeAccumulator {
     if (y.length !== n * k)
       throw new RangeError(`RidgeAccumulator: batch targets have ${y.length} values, expected ${n}x${k}`)
     if (n === 0) return
-    const x64 = new Float64Array(n * d)
-    for (let i = 0; i < n * d; i++) {
-      const v = x.data[i]
-      if (!Number.isFinite(v)) {
-        throw new DataError(
-          `feature ${i % d} is ${v}; features must be finite (check the featurizer or the feature file)`,
-          {
-            row: this.total + Math.floor(i / d),
-          },
-        )
-      }
-      x64[i] = v
-      this.colSum[i % d] += v
-    }
-    const xm = { rows: n, cols: d, data: x64 }
-    addInto(this.gram, (await gemm(xm, xm, { transA: true })).data)
-
-    // Xᵀ·Y with missing labels as 0: [d, k].
-    const y0 = new Float64Array(n * k)
+    // Validate the whole batch before touching any statistic, so a bad batch leaves them unchanged.
     for (let i = 0; i < n * k; i++) {
       const v = y[i]
-      if (Number.isNaN(v)) continue
-      if (!Number.isFinite(v)) {
+      if (!Number.isNaN(v) && !Number.isFinite(v)) {
         throw new DataError(`label of attribute ${i % k} is ${v}; labels must be finite or missing (NaN)`, {
           row: this.total + Math.floor(i / k),
         })
       }
-      y0[i] = v
+    }
+    const x64 = Float64Array.from(x.data.subarray(0, n * d))
+    const batchSum = new Float64Array(d)
+    for (let i = 0; i < n; i++) {
+      const row = i * d
+      let bad = 0
+      for (let j = 0; j < d; j++) {
+        const v = x64[row + j]
+        batchSum[j] += v
+        bad += v - v // NaN for NaN or ±Infinity, else 0: one check per row instead of per value
+      }
+      if (bad !== 0) {
+        const j = x64.subarray(row, row + d).findIndex((v) => !Number.isFinite(v))
+        throw new DataError(
+          `feature ${j} is ${x64[row + j]}; features must be finite (check the featurizer or the feature file)`,
+          {
+            row: this.total + i,
+          },
+        )
+      }
+    }
+    const xm = { rows: n, cols: d, data: x64 }
+    // Xᵀ·Y with missing labels as 0: [d, k].
+    const y0 = new Float64Array(n * k)
+    for (let i = 0; i < n * k; i++) if (!Number.isNaN(y[i])) y0[i] = y[i]
+    const gram = (await gemm(xm, xm, { transA: true })).data
+    const xy = (await gemm(xm, { rows: n, cols: k, data: y0 }, { transA: true })).data
+
+    addInto(this.gram, gram)
+    addInto(this.colSum, batchSum)
+    for (let j = 0; j < d; j++) for (let a = 0; a < k; a++) this.xy[a * d + j] += xy[j * k + a]
+    for (let i = 0; i < n * k; i++) {
+      const v = y[i]
+      if (Number.isNaN(v)) continue
       const a = i % k
       this.ySum[a] += v
       this.yySum[a] += v * v
       this.counts[a]++
     }
-    const xy = (await gemm(xm, { rows: n, cols: k, data: y0 }, { transA: true })).data
-    for (let j = 0; j < d; j++) for (let a = 0; a < k; a++) this.xy[a * d + j] += xy[j * k + a]
-
     await this.addMissing(x64, y, n)
     this.total += n
   }
