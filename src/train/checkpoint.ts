@@ -15,9 +15,9 @@ import { join } from 'node:path'
 import { RewardfitError } from '../errors.ts'
 import type { ParamSet } from '../heads/head.ts'
 import type { TargetStats } from '../model/config.ts'
+import { decodeSafetensors, encodeSafetensors } from '../model/safetensors.ts'
 import type { OptimizerState } from '../optim/optimizer.ts'
 import type { EpochRecord } from './options.ts'
-import { decodeSafetensors, encodeSafetensors } from './tensor-file.ts'
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors'
 const FORMAT = 'rewardfit-train-checkpoint/1'
@@ -87,7 +87,7 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint | null> {
   let file: ReturnType<typeof decodeSafetensors>
   let meta: Record<string, unknown> & { best: { epoch: number; valLRating: number | null } }
   try {
-    file = decodeSafetensors(bytes)
+    file = decodeSafetensors(bytes, path)
     meta = JSON.parse(file.metadata.checkpoint ?? 'null')
   } catch (e) {
     throw corrupt((e as Error).message, e)

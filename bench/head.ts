@@ -1,0 +1,196 @@
+/**
+ * `npm run bench:head`: training-speed and quality of the reward heads against Debian's PyTorch
+ * (and scikit-learn for exact ridge) on the same synthetic data, in the same run.
+ *
+ *   data   n = 65536 training rows (+ 8192 validation), d = 768, k = 5, written once as raw float32
+ *          files under $TMPDIR/rewardfit-bench-head that both sides read (bench/peers/head_peer.py)
+ *   cases  linear head + Adam, batch 256: seconds per epoch; MLP 768→256→5 (GELU): seconds per epoch;
+ *          final validation MSE of each against the peer's; exact ridge vs sklearn Ridge
+ *
+ * The peer runs with torch.set_num_threads(1) and (2); the better time is compared. Ratios are
+ * rewardfit / torch: below 1 is faster. The machine's 2 cores are shared, so figures are noisy.
+ *
+ * @example
+ *   npm run bench:head                       # all cases
+ *   BENCH_CASES=linear,ridge npm run bench:head
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gemm } from '../src/compute/matmul.ts'
+import { type Matrix, matrix } from '../src/compute/matrix.ts'
+import { Rng } from '../src/compute/rng.ts'
+import { accumulateRidge, fitRidge } from '../src/heads/ridge.ts'
+import { matrixSource } from '../src/train/batch-source.ts'
+import type { TrainOptions } from '../src/train/options.ts'
+import { train } from '../src/train/train.ts'
+
+const N = 65536
+const N_VAL = 8192
+const D = 768
+const K = 5
+const HYPER = {
+  seed: 0,
+  lr: 1e-3,
+  betas: [0.9, 0.999] as [number, number],
+  eps: 1e-8,
+  weightDecay: 0,
+  batchSize: 256,
+  hidden: [256],
+  activation: 'gelu' as const,
+  dropout: 0,
+  ridgeAlpha: 10,
+}
+const EPOCHS = { linear: 3, mlp: 2 }
+const DATA_DIR = join(tmpdir(), 'rewardfit-bench-head')
+const PEER = join(dirname(fileURLToPath(import.meta.url)), 'peers', 'head_peer.py')
+
+interface Split {
+  x: Matrix
+  y: Float32Array
+}
+
+/** y_a = 3 + X·w_a/√d + ½·tanh(X·A/√d)·c_a + 0.3·noise: a linear part and a part only an MLP gets. */
+async function makeData(): Promise<{ train: Split; val: Split }> {
+  const meta = { trainRows: N, valRows: N_VAL, dim: D, attributes: K, hyper: HYPER, version: 1 }
+  const metaPath = join(DATA_DIR, 'meta.json')
+  if (existsSync(metaPath) && readFileSync(metaPath, 'utf8') === JSON.stringify(meta)) return readData()
+  mkdirSync(DATA_DIR, { recursive: true })
+  const rng = new Rng(12345)
+  const normals = (n: number) => Float32Array.from({ length: n }, () => rng.normal())
+  const w = matrix(D, K, normals(D * K))
+  const a = matrix(D, 32, normals(D * 32))
+  const c = normals(32 * K)
+  for (const [name, rows] of [
+    ['train', N],
+    ['val', N_VAL],
+  ] as const) {
+    const x = matrix(rows, D, normals(rows * D))
+    const lin = await gemm(x, w)
+    const hid = await gemm(x, a)
+    const y = new Float32Array(rows * K)
+    for (let i = 0; i < rows; i++) {
+      for (let k = 0; k < K; k++) {
+        let s = 0
+        for (let j = 0; j < 32; j++) s += Math.tanh(hid.data[i * 32 + j] / Math.sqrt(D)) * c[j * K + k]
+        y[i * K + k] = 3 + lin.data[i * K + k] / Math.sqrt(D) + 0.5 * s + 0.3 * rng.normal()
+      }
+    }
+    writeFileSync(join(DATA_DIR, `${name}-x.bin`), x.data)
+    writeFileSync(join(DATA_DIR, `${name}-y.bin`), y)
+  }
+  writeFileSync(metaPath, JSON.stringify(meta))
+  return readData()
+}
+
+function readData(): { train: Split; val: Split } {
+  const f32 = (name: string) => {
+    const b = readFileSync(join(DATA_DIR, name))
+    return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4)
+  }
+  return {
+    train: { x: matrix(N, D, f32('train-x.bin')), y: f32('train-y.bin') },
+    val: { x: matrix(N_VAL, D, f32('val-x.bin')), y: f32('val-y.bin') },
+  }
+}
+
+interface Figures {
+  seconds: number[]
+  valMse: number
+  threads?: number
+  [k: string]: unknown
+}
+
+function peer(kase: string, threads: number, epochs: number): Figures {
+  const env = { ...process.env, OMP_NUM_THREADS: `${threads}`, OPENBLAS_NUM_THREADS: `${threads}`, MKL_NUM_THREADS: `${threads}` }
+  const r = spawnSync('/usr/bin/python3', [PEER, DATA_DIR, kase, `${threads}`, `${epochs}`], { encoding: 'utf8', env })
+  if (r.status !== 0) throw new Error(`peer ${kase} failed: ${r.stderr}`)
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!)
+}
+
+/** The better of 1 and 2 torch threads, by mean epoch time. */
+function bestPeer(kase: string, epochs: number): Figures {
+  const runs = [1, 2].map((t) => peer(kase, t, epochs))
+  for (const r of runs) console.log(`  torch ${r.threads} thread(s): ${fmt(perEpoch(r))} s/epoch, val MSE ${r.valMse.toFixed(5)}`)
+  return runs.reduce((a, b) => (perEpoch(b) < perEpoch(a) ? b : a))
+}
+
+/** Mean epoch time, leaving out the first epoch (warm-up: session creation, page faults) when there are more. */
+const perEpoch = (f: Figures) => {
+  const s = f.seconds.length > 1 ? f.seconds.slice(1) : f.seconds
+  return s.reduce((a, b) => a + b, 0) / s.length
+}
+const fmt = (v: number) => v.toFixed(3)
+
+async function tsTrain(data: { train: Split; val: Split }, kase: 'linear' | 'mlp'): Promise<Figures> {
+  const o: TrainOptions = {
+    head: kase,
+    hidden: HYPER.hidden,
+    activation: HYPER.activation,
+    dropout: HYPER.dropout,
+    optimizer: 'adamw',
+    lr: HYPER.lr,
+    betas: HYPER.betas,
+    eps: HYPER.eps,
+    weightDecay: HYPER.weightDecay,
+    batchSize: HYPER.batchSize,
+    epochs: EPOCHS[kase],
+    schedule: 'constant',
+    warmupRatio: 0,
+    clipNorm: 0,
+    patience: 0,
+    seed: HYPER.seed,
+  }
+  const res = await train(
+    { train: matrixSource(data.train.x, data.train.y, K), val: matrixSource(data.val.x, data.val.y, K) },
+    o,
+  )
+  return { seconds: res.history.map((h) => h.seconds), valMse: res.history.at(-1)!.valMse! }
+}
+
+const results: Record<string, unknown>[] = []
+function report(name: string, ours: number, theirs: number, unit: string, extra: Record<string, unknown> = {}): void {
+  const ratio = ours / theirs
+  console.log(`${name}: rewardfit ${fmt(ours)} ${unit}, torch ${fmt(theirs)} ${unit}, ratio ${ratio.toFixed(2)}`)
+  results.push({ name, rewardfit: ours, peer: theirs, unit, ratio, ...extra })
+}
+
+async function main(): Promise<void> {
+  const cases = (process.env.BENCH_CASES ?? 'linear,mlp,ridge').split(',')
+  const t0 = performance.now()
+  const data = await makeData()
+  console.log(`data: ${N} x ${D} (+${N_VAL} validation), k = ${K}, in ${DATA_DIR} (${fmt((performance.now() - t0) / 1000)} s)`)
+  for (const kase of ['linear', 'mlp'] as const) {
+    if (!cases.includes(kase)) continue
+    console.log(`\n== ${kase} head, AdamW (weight decay ${HYPER.weightDecay}), batch ${HYPER.batchSize}, ${EPOCHS[kase]} epochs`)
+    const ours = await tsTrain(data, kase)
+    console.log(`  rewardfit: ${ours.seconds.map(fmt).join(', ')} s per epoch; val MSE ${ours.valMse.toFixed(5)}`)
+    const theirs = bestPeer(kase, EPOCHS[kase])
+    report(`${kase} s/epoch`, perEpoch(ours), perEpoch(theirs), 's', { peerThreads: theirs.threads })
+    report(`${kase} val MSE`, ours.valMse, theirs.valMse, '')
+  }
+  if (cases.includes('ridge')) await ridgeCase(data)
+  console.log(`\n${JSON.stringify(results)}`)
+}
+
+async function ridgeCase(data: { train: Split; val: Split }): Promise<void> {
+  console.log(`\n== exact ridge (alpha ${HYPER.ridgeAlpha}) vs sklearn Ridge`)
+  const t0 = performance.now()
+  const acc = await accumulateRidge(matrixSource(data.train.x, data.train.y, K))
+  const fit = await fitRidge(acc, { alpha: HYPER.ridgeAlpha })
+  const ours = (performance.now() - t0) / 1000
+  const runs = [1, 2].map((t) => peer('ridge', t, 1))
+  for (const r of runs) console.log(`  sklearn ${r.threads} thread(s): ${fmt(r.seconds[0])} s, sklearn vs numpy ${r.sklearnVsNumpyMaxAbs}`)
+  const theirs = runs.reduce((a, b) => (b.seconds[0] < a.seconds[0] ? b : a))
+  const ref = readFileSync(join(DATA_DIR, 'ridge-numpy-weight.bin'))
+  const refW = new Float32Array(ref.buffer, ref.byteOffset, ref.byteLength / 4)
+  const w = fit.params['linear.weight'].data
+  let maxAbs = 0
+  for (let i = 0; i < w.length; i++) maxAbs = Math.max(maxAbs, Math.abs(w[i] - refW[i]))
+  console.log(`  rewardfit ${fmt(ours)} s (solver ${fit.solverUsed}); max |W - numpy solve| = ${maxAbs.toExponential(2)}`)
+  report('ridge fit s', ours, theirs.seconds[0], 's', { maxAbsVsNumpy: maxAbs, peerThreads: theirs.threads })
+}
+
+await main()

@@ -1,0 +1,100 @@
+"""PyTorch / scikit-learn peer of bench/head.ts: the same data files, the same hyperparameters.
+
+Usage: /usr/bin/python3 head_peer.py DATA_DIR CASE THREADS EPOCHS
+CASE: linear | mlp | ridge. Prints one JSON line: per-epoch seconds, final validation MSE, ...
+The training loop is the idiomatic one: randperm, index a batch, forward, masked MSE, backward, step.
+"""
+import json
+import sys
+import time
+
+import numpy as np
+import torch
+
+
+def load(data_dir):
+    meta = json.load(open(f"{data_dir}/meta.json"))
+    d, k = meta["dim"], meta["attributes"]
+    def arr(name, rows, cols):
+        return torch.from_numpy(np.fromfile(f"{data_dir}/{name}", dtype=np.float32).reshape(rows, cols))
+    return (meta, arr("train-x.bin", meta["trainRows"], d), arr("train-y.bin", meta["trainRows"], k),
+            arr("val-x.bin", meta["valRows"], d), arr("val-y.bin", meta["valRows"], k))
+
+
+def run_torch(case, meta, X, Y, Xv, Yv, epochs):
+    h = meta["hyper"]
+    torch.manual_seed(h["seed"])
+    d, k = X.shape[1], Y.shape[1]
+    # Standardize on the training split (population std), as rewardfit does.
+    mean = Y.mean(0)
+    std = Y.std(0, unbiased=False)
+    Z = (Y - mean) / std
+    if case == "linear":
+        model = torch.nn.Linear(d, k)
+    else:
+        layers, width = [], d
+        for w in h["hidden"]:
+            layers += [torch.nn.Linear(width, w), torch.nn.GELU() if h["activation"] == "gelu" else torch.nn.ReLU()]
+            if h["dropout"] > 0:
+                layers.append(torch.nn.Dropout(h["dropout"]))
+            width = w
+        layers.append(torch.nn.Linear(width, k))
+        model = torch.nn.Sequential(*layers)
+    opt = torch.optim.AdamW(model.parameters(), lr=h["lr"], betas=tuple(h["betas"]), eps=h["eps"],
+                            weight_decay=h["weightDecay"])
+    n, bs = X.shape[0], h["batchSize"]
+    seconds, val_mse = [], None
+    for _ in range(epochs):
+        t0 = time.perf_counter()
+        model.train()
+        perm = torch.randperm(n)
+        for s in range(0, n, bs):
+            idx = perm[s:s + bs]
+            out = model(X[idx])
+            loss = ((Z[idx] - out) ** 2).mean()  # = -L_rating on standardized targets
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():
+            pred = model(Xv) * std + mean
+            val_mse = ((Yv - pred) ** 2).mean().item()
+        seconds.append(time.perf_counter() - t0)
+    return {"seconds": seconds, "valMse": val_mse}
+
+
+def run_ridge(meta, X, Y, Xv, Yv, data_dir):
+    from sklearn.linear_model import Ridge
+    alpha = meta["hyper"]["ridgeAlpha"]
+    t0 = time.perf_counter()
+    Xd = X.numpy()
+    Yd = Y.numpy().astype(np.float64)
+    mean = Yd.mean(0)
+    std = Yd.std(0)
+    Z = (Yd - mean) / std
+    model = Ridge(alpha=alpha, fit_intercept=True, solver="auto").fit(Xd, Z)
+    seconds = time.perf_counter() - t0
+    # The exact answer in float64: centred normal equations solved by numpy.
+    X64 = Xd.astype(np.float64)
+    xm = X64.mean(0)
+    Xc = X64 - xm
+    W = np.linalg.solve(Xc.T @ Xc + alpha * np.eye(X.shape[1]), Xc.T @ (Z - Z.mean(0))).T  # [k, d]
+    b = Z.mean(0) - W @ xm
+    W.astype(np.float32).tofile(f"{data_dir}/ridge-numpy-weight.bin")
+    b.astype(np.float32).tofile(f"{data_dir}/ridge-numpy-bias.bin")
+    pred = model.predict(Xv.numpy()) * std + mean
+    return {"seconds": [seconds], "valMse": float(((Yv.numpy() - pred) ** 2).mean()),
+            "sklearnVsNumpyMaxAbs": float(np.abs(model.coef_ - W).max())}
+
+
+def main():
+    data_dir, case, threads, epochs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    torch.set_num_threads(threads)
+    meta, X, Y, Xv, Yv = load(data_dir)
+    res = run_ridge(meta, X, Y, Xv, Yv, data_dir) if case == "ridge" else run_torch(case, meta, X, Y, Xv, Yv, epochs)
+    res.update({"case": case, "threads": threads, "torch": torch.__version__})
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()
