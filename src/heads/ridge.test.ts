@@ -76,6 +76,7 @@ for (const solver of ['eigen', 'cholesky'] as const) {
     assert.equal(fit.solverUsed, solver)
     assert.deepEqual(fit.grid, [])
     assert.deepEqual(fit.alphas, [2.5, 2.5, 2.5])
+    assert.deepEqual(fit.warnings, [])
     assert.deepEqual(fit.params['linear.weight'].shape, [3, 9])
     assert.deepEqual(fit.params['linear.bias'].shape, [3])
     for (let a = 0; a < 3; a++) {
@@ -98,7 +99,8 @@ test('weights within 1e-4 of numpy.linalg.solve (fixture from scripts/fixtures/m
   }
   const acc = await accumulate(data, 7)
   assert.deepEqual(acc.labelCounts, [40, 35])
-  const fit = await fitRidge(acc, { alpha: ref.alpha })
+  const fit = await fitRidge(acc, { alpha: ref.alpha, alphas: [1, 2] })
+  assert.match(fit.warnings[0], /alphas \[1,2\] ignored: there is no validation data/)
   assert.ok(maxAbs(fit.params['linear.weight'].data, ref.weight) < 1e-4)
   assert.ok(maxAbs(fit.params['linear.bias'].data, ref.bias) < 1e-4)
   for (let a = 0; a < ref.k; a++) {
