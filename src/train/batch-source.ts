@@ -23,6 +23,11 @@ export interface BatchSource {
   read(indices: ArrayLike<number>): Promise<Batch>
   /** A sequential scan in chunks of at most `size` rows (statistics, Gram matrices, evaluation). */
   chunks(size: number): AsyncIterable<Batch & { start: number }>
+  /**
+   * All rows, when the source holds them in memory (matrixSource). Lets training run a whole
+   * epoch as one onnxruntime graph instead of reading batch by batch. Absent for on-disk stores.
+   */
+  readonly inMemory?: { x: Matrix; y: Float32Array }
 }
 
 export function matrixSource(x: Matrix, y: Float32Array, attributes: number): BatchSource {
@@ -34,6 +39,7 @@ export function matrixSource(x: Matrix, y: Float32Array, attributes: number): Ba
     rows: x.rows,
     dim: x.cols,
     attributes,
+    inMemory: { x, y },
     async read(indices) {
       return { x: gatherRows(x, indices), y: gatherRows(yMat, indices).data }
     },

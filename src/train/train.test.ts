@@ -190,11 +190,14 @@ test('early stopping: patience epochs without improvement, then the best weights
   assert.deepEqual(bytes(v.head.params), bytes(res.head.params))
 })
 
-test('onStep reports rows done out of the total', async () => {
+test('onStep reports rows done out of the total (per batch on the plain path, per epoch when fused)', async () => {
   const seen: number[] = []
-  await train(data(1, 40), { epochs: 2, batchSize: 16, onStep: (p) => seen.push(p.rows / p.totalRows) })
+  await train(data(1, 40), { epochs: 2, batchSize: 16, fused: false, onStep: (p) => seen.push(p.rows / p.totalRows) })
   assert.deepEqual(
     seen,
     [16, 32, 40, 56, 72, 80].map((r) => r / 80),
   )
+  const fused: number[] = []
+  await train(data(1, 40), { epochs: 2, batchSize: 16, onStep: (p) => fused.push(p.rows / p.totalRows) })
+  assert.deepEqual(fused, [0.5, 1])
 })

@@ -25,6 +25,7 @@ import type { Optimizer } from '../optim/optimizer.ts'
 import { learningRate, type Schedule, warmupSteps } from '../optim/schedule.ts'
 import type { BatchSource } from './batch-source.ts'
 import { checkSignature, loadCheckpoint, saveCheckpoint } from './checkpoint.ts'
+import { canFuse, type FusedEpochArgs, fusedEpoch } from './fused-epoch.ts'
 import { type EpochRecord, type ResolvedTrainOptions, resolveTrainOptions, type TrainOptions } from './options.ts'
 import { destandardize, fitTargetStats, standardize } from './target-stats.ts'
 import { validationMetrics } from './validation-metrics.ts'
@@ -76,10 +77,11 @@ export async function train(data: TrainData, options: TrainOptions = {}): Promis
     await writeFile(o.logPath, '')
   }
   const weights = o.lossWeights ?? undefined
+  const fused = o.fused && canFuse(o, spec, data.train) ? fusedData(data.train, state.stats, o) : null
   while (!state.stopped && state.epoch < o.epochs) {
     const started = performance.now()
     state.epoch++
-    const { trainLRating, lr } = await runEpoch(state, data.train, o, schedule)
+    const { trainLRating, lr } = await runEpoch(state, data.train, o, schedule, fused)
     const val = data.val ? await validationMetrics(state.head, data.val, state.stats, weights) : null
     if (val === null || state.best.valLRating === null || val.lRating > state.best.valLRating) {
       state.best = { params: copyParams(state.head.params), epoch: state.epoch, valLRating: val ? val.lRating : null }
@@ -139,6 +141,7 @@ export function headSpec(o: ResolvedTrainOptions, inputDim: number, outputs: num
 
 /** What must not change between a run and its resume (anything that changes the weights). */
 function runSignature(o: ResolvedTrainOptions, spec: HeadSpec, data: TrainData): Record<string, unknown> {
+  // `fused` is left in: the fused and plain paths agree only to rounding, so a resume must not switch.
   const { logPath, checkpointDir, resume, onEpoch, onStep, stopAfterEpoch, ...rest } = o
   return {
     ...rest,
@@ -216,11 +219,20 @@ async function runEpoch(
   source: BatchSource,
   o: ResolvedTrainOptions,
   schedule: Schedule,
+  fused: FusedData | null,
 ): Promise<{ trainLRating: number; lr: number }> {
   const n = source.rows
   const k = source.attributes
   const weights = o.lossWeights ?? undefined
   const order = s.rng.permutation(n)
+  if (fused) {
+    const r = await fusedEpoch({ ...fused, head: s.head, opt: s.opt, order, step0: s.step, schedule, o })
+    if (r !== null) {
+      s.step += r.steps
+      o.onStep?.({ epoch: s.epoch, step: s.step, rows: s.epoch * n, totalRows: o.epochs * n })
+      return r
+    }
+  }
   let sum = 0
   let count = 0
   let lr = learningRate(schedule, s.step)
@@ -246,6 +258,19 @@ async function runEpoch(
     o.onStep?.({ epoch: s.epoch, step: s.step, rows: (s.epoch - 1) * n + end, totalRows: o.epochs * n })
   }
   return { trainLRating: count > 0 ? sum / count : Number.NaN, lr }
+}
+
+/** What the fused path needs besides the run state: all rows, targets standardized once. */
+type FusedData = Pick<FusedEpochArgs, 'x' | 'z' | 'weights' | 'std'>
+
+function fusedData(source: BatchSource, stats: TargetStats[], o: ResolvedTrainOptions): FusedData {
+  const { x, y } = source.inMemory!
+  return {
+    x,
+    z: standardize(y, stats),
+    weights: o.lossWeights ?? stats.map(() => 1),
+    std: stats.map((s) => s.std),
+  }
 }
 
 function checkpointOf(s: RunState, signature: Record<string, unknown>) {

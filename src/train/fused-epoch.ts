@@ -1,0 +1,349 @@
+/**
+ * A whole training epoch as ONE onnxruntime graph: a Loop over the epoch's mini-batches whose body
+ * gathers the batch, runs the head forward, the masked L_rating gradient, the exact backward pass,
+ * optional global-norm clipping and the AdamW update. It computes what the plain path (train.ts
+ * runEpoch: head.forward / backward, clipGradNorm, AdamW.step) computes, in float32 throughout
+ * instead of float64 scalar arithmetic, so the two agree to rounding (fused-epoch.test.ts).
+ *
+ * Why: a step of the linear head is ~1 M multiply-adds; per-call costs (a JS gather copy, three
+ * onnxruntime calls, loss and optimizer loops) dominate it. One call per epoch removes them all.
+ *
+ *     per step s:  x = X[idx[s]],  z = Z[idx[s]]                    (Z standardized, NaN = missing)
+ *                  r = head(x);  m = ¬isNaN(z);  G = 2·w·m·(r - z)/Σm   (∂(-L_rating)/∂r)
+ *                  grads by backprop;  clip;  AdamW with (lr/(1-β₁ᵗ), √(1-β₂ᵗ), 1 - lr·λ) from sched[s]
+ *
+ * Supports linear and MLP heads with AdamW and no dropout (canFuse); anything else takes the plain path.
+ *
+ * @example
+ *   if (canFuse(o, spec, source)) await fusedEpoch({ head, opt, x, z, order, ... })
+ */
+import type { Matrix } from '../compute/matrix.ts'
+import { DType, type GraphSpec, type Initializer, type NodeSpec, node, tensorInfo } from '../compute/onnx-proto.ts'
+import { cachedSession, ort } from '../compute/session.ts'
+import type { Head, HeadSpec } from '../heads/head.ts'
+import type { Optimizer } from '../optim/optimizer.ts'
+import { learningRate, type Schedule } from '../optim/schedule.ts'
+import type { BatchSource } from './batch-source.ts'
+import type { ResolvedTrainOptions } from './options.ts'
+
+/** The fused path covers AdamW without dropout on an in-memory source; the plain path does the rest. */
+export function canFuse(o: ResolvedTrainOptions, spec: HeadSpec, source: BatchSource): boolean {
+  return o.optimizer === 'adamw' && (spec.type === 'linear' || spec.dropout === 0) && source.inMemory !== undefined
+}
+
+interface GraphShape {
+  /** Layer widths [d, ...hidden, k]. */
+  widths: number[]
+  activation: 'gelu' | 'relu'
+  clip: boolean
+  betas: [number, number]
+  eps: number
+}
+
+const f32 = (name: string, v: number): Initializer => ({ name, dtype: DType.float, dims: [], data: Float32Array.of(v) })
+const i64 = (name: string, v: number[], dims: number[] = []): Initializer => ({
+  name,
+  dtype: DType.int64,
+  dims,
+  data: BigInt64Array.from(v.map(BigInt)),
+})
+
+/** Builds the epoch graph. Parameter order: W0, b0, W1, b1, … (PyTorch layout, W [out, in]). */
+export function buildEpochGraph(g: GraphShape): GraphSpec {
+  const L = g.widths.length - 1
+  const pNames = Array.from({ length: L }, (_, l) => [`W${l}`, `b${l}`]).flat()
+  const pShapes = Array.from({ length: L }, (_, l) => [[g.widths[l + 1], g.widths[l]], [g.widths[l + 1]]]).flat()
+  const body: NodeSpec[] = []
+  const n = (op: string, ins: string[], outs: string[], attrs?: NodeSpec['attrs']) =>
+    body.push(node(op, ins, outs, attrs))
+
+  // The batch and this step's optimizer scalars.
+  n('Gather', ['idx', 'it'], ['ib'], { axis: { int: 0 } })
+  n('Gather', ['X', 'ib'], ['a0'], { axis: { int: 0 } })
+  n('Gather', ['Z', 'ib'], ['zt'], { axis: { int: 0 } })
+  n('Gather', ['sched', 'it'], ['sc'], { axis: { int: 0 } })
+  n('Gather', ['sc', 'c0'], ['stepSize'], { axis: { int: 0 } })
+  n('Gather', ['sc', 'c1'], ['bc2s'], { axis: { int: 0 } })
+  n('Gather', ['sc', 'c2'], ['decay'], { axis: { int: 0 } })
+
+  // Forward: y_l = a_l·W_lᵀ + b_l; a_{l+1} = act(y_l) for hidden layers.
+  for (let l = 0; l < L; l++) {
+    n('Gemm', [`a${l}`, `W${l}_in`, `b${l}_in`], [`y${l}`], { transB: { int: 1 } })
+    if (l === L - 1) break
+    if (g.activation === 'relu') n('Relu', [`y${l}`], [`a${l + 1}`])
+    else {
+      n('Mul', [`y${l}`, 'invSqrt2'], [`u${l}`])
+      n('Erf', [`u${l}`], [`e${l}`])
+      n('Add', [`e${l}`, 'one'], [`ep${l}`])
+      n('Mul', [`ep${l}`, 'half'], [`Phi${l}`]) // Φ(y)
+      n('Mul', [`y${l}`, `Phi${l}`], [`a${l + 1}`])
+    }
+  }
+  const r = `y${L - 1}`
+
+  // Masked gradient of -L_rating: G = 2·w·m·(r - z)/Σm, and the step's Σ w·std²·m·(r - z)² for train L_rating.
+  n('IsNaN', ['zt'], ['nan'])
+  n('Not', ['nan'], ['keep'])
+  n('Cast', ['keep'], ['mf'], { to: { int: DType.float } })
+  n('Where', ['nan', 'zero', 'zt'], ['zc'])
+  n('ReduceSum', ['mf'], ['cnt'], { keepdims: { int: 0 } })
+  n('Sub', [r, 'zc'], ['diff'])
+  n('Mul', ['diff', 'mf'], ['dm'])
+  n('Mul', ['dm', 'lw2'], ['gs'])
+  n('Div', ['gs', 'cnt'], [`G${L - 1}`])
+  n('Mul', ['dm', 'dm'], ['sq'])
+  n('Mul', ['sq', 'lwStd2'], ['sqw'])
+  n('ReduceSum', ['sqw'], ['lossSum'], { keepdims: { int: 0 } })
+
+  // Backward.
+  for (let l = L - 1; l >= 0; l--) {
+    n('Gemm', [`G${l}`, `a${l}`], [`gW${l}`], { transA: { int: 1 } })
+    n('ReduceSum', [`G${l}`, 'axes0'], [`gb${l}`], { keepdims: { int: 0 } })
+    if (l === 0) break
+    n('MatMul', [`G${l}`, `W${l}_in`], [`dA${l}`])
+    const y = `y${l - 1}`
+    if (g.activation === 'relu') {
+      n('Greater', [y, 'zero'], [`pos${l}`])
+      n('Cast', [`pos${l}`], [`dact${l}`], { to: { int: DType.float } })
+    } else {
+      // GELU'(y) = Φ(y) + y·φ(y)
+      n('Mul', [y, y], [`yy${l}`])
+      n('Mul', [`yy${l}`, 'negHalf'], [`ex${l}`])
+      n('Exp', [`ex${l}`], [`pe${l}`])
+      n('Mul', [`pe${l}`, 'invSqrt2Pi'], [`pdf${l}`])
+      n('Mul', [y, `pdf${l}`], [`ypdf${l}`])
+      n('Add', [`Phi${l - 1}`, `ypdf${l}`], [`dact${l}`])
+    }
+    n('Mul', [`dA${l}`, `dact${l}`], [`G${l - 1}`])
+  }
+  let grad = (p: string) => `g${p}`
+
+  if (g.clip) {
+    // clip_grad_norm_: scale by min(1, maxNorm / (‖g‖ + 1e-6)).
+    const parts = pNames.map((p) => {
+      n('Mul', [grad(p), grad(p)], [`${p}_gg`])
+      n('ReduceSum', [`${p}_gg`], [`${p}_ss`], { keepdims: { int: 0 } })
+      return `${p}_ss`
+    })
+    n('Sum', parts, ['normSq'])
+    n('Sqrt', ['normSq'], ['norm'])
+    n('Add', ['norm', 'tiny'], ['normEps'])
+    n('Div', ['clip', 'normEps'], ['coefRaw'])
+    n('Min', ['coefRaw', 'one'], ['coef'])
+    for (const p of pNames) n('Mul', [grad(p), 'coef'], [`${p}_clipped`])
+    grad = (p: string) => `${p}_clipped`
+  }
+
+  // AdamW, torch semantics: θ·(1 - lr·λ) - (lr/(1-β₁ᵗ))·m / (√v/√(1-β₂ᵗ) + ε).
+  for (const p of pNames) {
+    const gname = grad(p)
+    n('Mul', [`m${p}_in`, 'b1'], [`${p}_m1`])
+    n('Mul', [gname, 'omb1'], [`${p}_m2`])
+    n('Add', [`${p}_m1`, `${p}_m2`], [`m${p}_out`])
+    n('Mul', [`v${p}_in`, 'b2'], [`${p}_v1`])
+    n('Mul', [gname, gname], [`${p}_g2`])
+    n('Mul', [`${p}_g2`, 'omb2'], [`${p}_v2`])
+    n('Add', [`${p}_v1`, `${p}_v2`], [`v${p}_out`])
+    n('Sqrt', [`v${p}_out`], [`${p}_sv`])
+    n('Div', [`${p}_sv`, 'bc2s'], [`${p}_svb`])
+    n('Add', [`${p}_svb`, 'eps'], [`${p}_den`])
+    n('Div', [`m${p}_out`, `${p}_den`], [`${p}_q`])
+    n('Mul', [`${p}_q`, 'stepSize'], [`${p}_upd`])
+    n('Mul', [`${p}_in`, 'decay'], [`${p}_dec`])
+    n('Sub', [`${p}_dec`, `${p}_upd`], [`${p}_out`])
+  }
+  n('Identity', ['cin'], ['cout'])
+
+  const F = DType.float
+  const carried = (suffix: string) =>
+    pNames.flatMap((p, i) => [
+      tensorInfo(`${p}${suffix}`, F, pShapes[i]),
+      tensorInfo(`m${p}${suffix}`, F, pShapes[i]),
+      tensorInfo(`v${p}${suffix}`, F, pShapes[i]),
+    ])
+  const bodyGraph: GraphSpec = {
+    name: 'step',
+    nodes: body,
+    inputs: [tensorInfo('it', DType.int64, []), tensorInfo('cin', DType.bool, []), ...carried('_in')],
+    outputs: [
+      tensorInfo('cout', DType.bool, []),
+      ...carried('_out'),
+      tensorInfo('lossSum', F, []),
+      tensorInfo('cnt', F, []),
+    ],
+  }
+  const outerCarried = pNames.flatMap((p) => [`${p}`, `m${p}`, `v${p}`])
+  return {
+    nodes: [
+      node(
+        'Loop',
+        ['trip', 'cond', ...outerCarried.map((c) => `${c}_0`)],
+        [...outerCarried.map((c) => `${c}_final`), 'losses', 'counts'],
+        { body: bodyGraph },
+      ),
+    ],
+    inputs: [
+      tensorInfo('X', F, ['n', g.widths[0]]),
+      tensorInfo('Z', F, ['n', g.widths[L]]),
+      tensorInfo('idx', DType.int32, ['steps', 'batch']),
+      tensorInfo('sched', F, ['steps', 3]),
+      tensorInfo('lw2', F, [g.widths[L]]),
+      tensorInfo('lwStd2', F, [g.widths[L]]),
+      tensorInfo('clip', F, []),
+      tensorInfo('trip', DType.int64, []),
+      tensorInfo('cond', DType.bool, []),
+      ...pNames.flatMap((p, i) => [
+        tensorInfo(`${p}_0`, F, pShapes[i]),
+        tensorInfo(`m${p}_0`, F, pShapes[i]),
+        tensorInfo(`v${p}_0`, F, pShapes[i]),
+      ]),
+    ],
+    outputs: [
+      ...pNames.flatMap((p, i) => [
+        tensorInfo(`${p}_final`, F, pShapes[i]),
+        tensorInfo(`m${p}_final`, F, pShapes[i]),
+        tensorInfo(`v${p}_final`, F, pShapes[i]),
+      ]),
+      tensorInfo('losses', F, ['steps']),
+      tensorInfo('counts', F, ['steps']),
+    ],
+    initializers: [
+      f32('zero', 0),
+      f32('one', 1),
+      f32('half', 0.5),
+      f32('negHalf', -0.5),
+      f32('invSqrt2', Math.SQRT1_2),
+      f32('invSqrt2Pi', 1 / Math.sqrt(2 * Math.PI)),
+      f32('tiny', 1e-6),
+      f32('b1', g.betas[0]),
+      f32('omb1', 1 - g.betas[0]),
+      f32('b2', g.betas[1]),
+      f32('omb2', 1 - g.betas[1]),
+      f32('eps', g.eps),
+      i64('c0', [0]),
+      i64('c1', [1]),
+      i64('c2', [2]),
+      i64('axes0', [0], [1]),
+    ],
+  }
+}
+
+export interface FusedEpochArgs {
+  head: Head
+  /** An AdamW optimizer; its state is read before and written back after the epoch. */
+  opt: Optimizer
+  x: Matrix
+  /** Standardized targets of all rows, [n, k], NaN = missing. */
+  z: Float32Array
+  /** The epoch's row order. */
+  order: Uint32Array
+  /** Optimizer steps taken before this epoch (the schedule's position). */
+  step0: number
+  schedule: Schedule
+  o: ResolvedTrainOptions
+  /** Per-attribute loss weights and the training std (train L_rating on the rating scale). */
+  weights: number[]
+  std: number[]
+}
+
+/**
+ * Runs one epoch; updates head.params in place and the optimizer state. Returns the epoch's train
+ * L_rating (rating scale), the last lr and the steps taken, or null when some batch has no label
+ * (the plain path skips such a batch; the caller then runs the plain path instead).
+ */
+export async function fusedEpoch(
+  a: FusedEpochArgs,
+): Promise<{ trainLRating: number; lr: number; steps: number } | null> {
+  const { head, x, z, order, o } = a
+  const n = x.rows
+  const k = head.spec.outputs
+  const B = o.batchSize
+  const steps = Math.ceil(n / B)
+  for (let s = 0; s < steps; s++) if (!batchHasLabel(z, order, s * B, Math.min(n, s * B + B), k)) return null
+  const spec = head.spec
+  const widths = spec.type === 'linear' ? [spec.inputDim, k] : [spec.inputDim, ...spec.hidden, k]
+  const shape: GraphShape = {
+    widths,
+    activation: spec.type === 'mlp' ? spec.activation : 'relu',
+    clip: o.clipNorm > 0,
+    betas: o.betas,
+    eps: o.eps,
+  }
+  const session = await cachedSession(`fused-epoch:${JSON.stringify(shape)}`, () => buildEpochGraph(shape))
+  const names = Array.from({ length: widths.length - 1 }, (_, l) => [`W${l}`, `b${l}`]).flat()
+  const paramKeys = Object.keys(head.params) // paramShapes order: weight, bias per layer, as names
+  const state = a.opt.state()
+  const buf = (kind: string, key: string, len: number) => state.buffers[`${kind}/${key}`] ?? new Float32Array(len)
+
+  const T = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims)
+  const carried: Record<string, ort.Tensor> = {}
+  names.forEach((p, i) => {
+    const t = head.params[paramKeys[i]]
+    carried[`${p}_0`] = T(t.data, t.shape)
+    carried[`m${p}_0`] = T(buf('exp_avg', paramKeys[i], t.data.length), t.shape)
+    carried[`v${p}_0`] = T(buf('exp_avg_sq', paramKeys[i], t.data.length), t.shape)
+  })
+  const lw2 = Float32Array.from(a.weights, (w) => 2 * w)
+  const lwStd2 = Float32Array.from(a.weights, (w, i) => w * a.std[i] * a.std[i])
+  const [b1, b2] = o.betas
+  // Full batches in one Loop call; a partial last batch in a second call of the same graph.
+  const full = Math.floor(n / B)
+  const runs: [number, number, number][] = [] // [first step, steps, rows per step]
+  if (full > 0) runs.push([0, full, B])
+  if (n > full * B) runs.push([full, 1, n - full * B])
+  let lossSum = 0
+  let count = 0
+  let t = state.step
+  let lr = 0
+  for (const [first, count_, rows] of runs) {
+    const idx = new Int32Array(count_ * rows)
+    for (let i = 0; i < idx.length; i++) idx[i] = order[first * B + i]
+    const sched = new Float32Array(count_ * 3)
+    for (let s = 0; s < count_; s++) {
+      lr = learningRate(a.schedule, a.step0 + first + s)
+      t++
+      sched[s * 3] = lr / (1 - b1 ** t)
+      sched[s * 3 + 1] = Math.sqrt(1 - b2 ** t)
+      sched[s * 3 + 2] = 1 - lr * o.weightDecay
+    }
+    const res = await session.run({
+      X: T(x.data, [n, x.cols]),
+      Z: T(z, [n, k]),
+      idx: new ort.Tensor('int32', idx, [count_, rows]),
+      sched: T(sched, [count_, 3]),
+      lw2: T(lw2, [k]),
+      lwStd2: T(lwStd2, [k]),
+      clip: T(Float32Array.of(o.clipNorm), []),
+      trip: new ort.Tensor('int64', BigInt64Array.of(BigInt(count_)), []),
+      cond: new ort.Tensor('bool', Uint8Array.of(1), []),
+      ...carried,
+    })
+    names.forEach((p) => {
+      carried[`${p}_0`] = res[`${p}_final`]
+      carried[`m${p}_0`] = res[`m${p}_final`]
+      carried[`v${p}_0`] = res[`v${p}_final`]
+    })
+    const ls = res.losses.data as Float32Array
+    const cs = res.counts.data as Float32Array
+    for (let s = 0; s < count_; s++) {
+      lossSum += ls[s]
+      count += cs[s]
+    }
+  }
+  const buffers: Record<string, Float32Array> = {}
+  names.forEach((p, i) => {
+    head.params[paramKeys[i]].data.set(carried[`${p}_0`].data as Float32Array)
+    buffers[`exp_avg/${paramKeys[i]}`] = Float32Array.from(carried[`m${p}_0`].data as Float32Array)
+    buffers[`exp_avg_sq/${paramKeys[i]}`] = Float32Array.from(carried[`v${p}_0`].data as Float32Array)
+  })
+  a.opt.load({ step: t, buffers })
+  return { trainLRating: -lossSum / count, lr, steps }
+}
+
+function batchHasLabel(z: Float32Array, order: Uint32Array, start: number, end: number, k: number): boolean {
+  for (let i = start; i < end; i++) {
+    const row = order[i] * k
+    for (let j = 0; j < k; j++) if (!Number.isNaN(z[row + j])) return true
+  }
+  return false
+}
