@@ -9,9 +9,10 @@
 import type { FastifyInstance } from 'fastify'
 
 export interface ListenOptions {
-  host: string
-  /** 0 picks a free port. */
-  port: number
+  /** Interface to bind; the default keeps the server on this machine. '0.0.0.0' exposes it. */
+  host?: string
+  /** 0 picks a free port. Range [0, 65535]. */
+  port?: number
   /** Signals that stop the server; SIGTERM and SIGINT by default. */
   signals?: NodeJS.Signals[]
   /** Called once bound, with the base URL (e.g. http://127.0.0.1:8000). */
@@ -20,7 +21,11 @@ export interface ListenOptions {
   onShutdown?: (signal: NodeJS.Signals) => void
 }
 
-export async function serveUntilSignal(app: FastifyInstance, o: ListenOptions): Promise<void> {
+export const LISTEN_DEFAULTS = { host: '127.0.0.1', port: 8000 } as const
+
+export async function serveUntilSignal(app: FastifyInstance, options: ListenOptions = {}): Promise<void> {
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined))
+  const o = { ...LISTEN_DEFAULTS, ...given } as ListenOptions & typeof LISTEN_DEFAULTS
   const signals = o.signals ?? ['SIGTERM', 'SIGINT']
   let stop: (s: NodeJS.Signals) => void = () => {}
   // Listen for signals before binding, so a signal that arrives during startup is not lost.
