@@ -27,6 +27,7 @@ export class NotPositiveDefiniteError extends Error {
  * their updates applied — the building block of the blocked version.
  */
 function factorPanel(a: Float64Array, n: number, from: number, to: number): void {
+  // Diagonal block, column by column.
   for (let j = from; j < to; j++) {
     const rj = j * n
     let s = a[rj + j]
@@ -34,13 +35,29 @@ function factorPanel(a: Float64Array, n: number, from: number, to: number): void
     if (!(s > 0)) throw new NotPositiveDefiniteError(j, s)
     const ljj = Math.sqrt(s)
     a[rj + j] = ljj
-    // Column j below the diagonal, within the panel rows and below it (whole remaining column).
-    for (let i = j + 1; i < n; i++) {
+    for (let i = j + 1; i < to; i++) {
       const ri = i * n
       let t = a[ri + j]
       for (let p = from; p < j; p++) t -= a[ri + p] * a[rj + p]
       a[ri + j] = t / ljj
     }
+  }
+  // Rows below: L21 = A21·L11⁻ᵀ, one row at a time on compact copies of L11 and of the row
+  // segment: rows of `a` are n·8 bytes apart, a power-of-two stride that thrashes the cache.
+  const b = to - from
+  const l11 = new Float64Array(b * b)
+  for (let j = 0; j < b; j++) l11.set(a.subarray((from + j) * n + from, (from + j) * n + from + j + 1), j * b)
+  const r = new Float64Array(b)
+  for (let i = to; i < n; i++) {
+    const ri = i * n + from
+    r.set(a.subarray(ri, ri + b))
+    for (let j = 0; j < b; j++) {
+      const rj = j * b
+      let t = r[j]
+      for (let p = 0; p < j; p++) t -= r[p] * l11[rj + p]
+      r[j] = t / l11[rj + j]
+    }
+    a.set(r, ri)
   }
 }
 
