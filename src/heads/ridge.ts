@@ -119,7 +119,9 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
     throw new RewardfitError(`targetStats has ${stats.length} entries; expected one per attribute (${k})`)
 
   if (!validation && o.alphas !== null) {
-    warnings.push(`alphas ${JSON.stringify(o.alphas)} ignored: there is no validation data to choose from; used alpha ${o.alpha}`)
+    warnings.push(
+      `alphas ${JSON.stringify(o.alphas)} ignored: there is no validation data to choose from; used alpha ${o.alpha}`,
+    )
   }
   const scale = traceScale(train)
   const useGrid = validation !== undefined
