@@ -53,7 +53,7 @@ async function benchShape(shape: 'minilm' | 'qwen05', texts: number, repeat: num
     const f = await createTransformerFeaturizer({ type: 'onnx', path: dir, batchSize: BATCH, maxLength: 512 })
     await f.featurize(pairs.slice(0, 2)) // warm-up
     let best = Number.POSITIVE_INFINITY
-    let out = new Float32Array(0)
+    let out: Float32Array = new Float32Array(0)
     for (let i = 0; i < repeat; i++) {
       const t0 = performance.now()
       out = await f.featurize(pairs)
