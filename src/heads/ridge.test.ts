@@ -227,3 +227,23 @@ test('bad options and inputs give clear errors', async () => {
   const other = new RidgeAccumulator(3, 1)
   await assert.rejects(fitRidge(acc, { validation: other }), /same featurizer/)
 })
+
+test('an attribute without validation labels falls back to alpha, with a warning', async () => {
+  const train = makeData(9, 50, 4, 2)
+  const val = makeData(10, 30, 4, 2)
+  for (let i = 0; i < 30; i++) val.y[i * 2 + 1] = Number.NaN
+  const fit = await fitRidge(await accumulate(train), {
+    validation: await accumulate(val),
+    alphas: [0.1, 10],
+    alpha: 3,
+  })
+  assert.equal(fit.alphas[1], 3)
+  assert.ok(fit.alphas[0] === 0.1 || fit.alphas[0] === 10)
+  assert.ok(fit.grid.every((g) => Number.isNaN(g.valLRating[1]) && g.valLRating[0] < 0))
+  assert.deepEqual(fit.warnings, ['attribute 1 has no validation labels; used alpha 3'])
+  const direct = await fitRidge(await accumulate(train), { alpha: 3, targetStats: fit.targetStats })
+  const w = fit.params['linear.weight'].data
+  assert.ok(maxAbs(w.subarray(4, 8), direct.params['linear.weight'].data.subarray(4, 8)) < 1e-6)
+})
+  assert.deepEqual(fit.params['linear.weight'].data.subarray(4, 8), direct.params['linear.weight'].data.subarray(4, 8))
+})

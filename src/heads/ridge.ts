@@ -24,7 +24,7 @@
 import { OptionError, RewardfitError } from '../errors.ts'
 import { choleskyFactorBlocked, choleskySolve, NotPositiveDefiniteError } from '../linalg/cholesky.ts'
 import { eigenSym } from '../linalg/eigen-sym.ts'
-import { type AttributeStats, RidgeAccumulator } from '../linalg/ridge-accumulator.ts'
+import { RidgeAccumulator } from '../linalg/ridge-accumulator.ts'
 import type { TargetStats } from '../model/config.ts'
 import type { BatchSource } from '../train/batch-source.ts'
 import type { ParamSet } from './head.ts'
@@ -134,7 +134,6 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
   const bias = new Float32Array(k)
   const chosen = new Array<number>(k).fill(o.alpha)
   const grid: RidgeGridPoint[] = alphas.map((alpha) => ({ alpha, valLRating: new Array<number>(k).fill(Number.NaN) }))
-  const valStats = validation ? Array.from({ length: k }, (_, a) => validation.attributeStats(a)) : []
 
   for (const attrs of train.maskGroups) {
     const s = train.attributeStats(attrs[0])
@@ -188,7 +187,7 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
           keep(c, w, point.alpha)
           continue
         }
-        const l = valLRating(w, c, q, zBar[c], mean, stats[a], valStats[a])
+        const l = valLRating(w, c, q, zBar[c], mean, stats[a], validation as RidgeAccumulator, a)
         point.valLRating[a] = l
         if (l > best[c]) {
           best[c] = l
@@ -199,7 +198,7 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
     for (let c = 0; c < q; c++) {
       if (useGrid && best[c] === Number.NEGATIVE_INFINITY) {
         const a = attrs[c]
-        if (valStats[a].count === 0) {
+        if (validation?.labelCounts[a] === 0) {
           warnings.push(`attribute ${a} has no validation labels; used alpha ${o.alpha}`)
           const w = await solve(o.alpha)
           keep(c, w, o.alpha)
@@ -285,11 +284,7 @@ async function makeSolver(
   }
 }
 
-/**
- * Validation L_rating in raw units from validation statistics, no pass over features:
- * with raw predictions p = u·x + c (u = std·w, c = std·b + mean),
- * Σ(y − p)² = Σy² − 2(u·Σxy + c·Σy) + uᵀ(Σxxᵀ)u + 2c·u·Σx + n·c².
- */
+/** Validation L_rating (raw units) of column `col` of W (standardized units), from validation statistics. */
 function valLRating(
   w: Float64Array,
   col: number,
@@ -297,9 +292,12 @@ function valLRating(
   zBar: number,
   trainMean: Float64Array,
   ts: TargetStats,
-  v: AttributeStats,
+  val: RidgeAccumulator,
+  a: number,
 ): number {
-  if (v.count === 0) return Number.NaN
+  const n = val.labelCounts[a]
+  if (n === 0) return Number.NaN
+  // Raw prediction p = std·(w·x + b) + mean = u·x + c.
   const d = trainMean.length
   const u = new Float64Array(d)
   let b = zBar
@@ -307,18 +305,5 @@ function valLRating(
     u[j] = w[j * q + col] * ts.std
     b -= w[j * q + col] * trainMean[j]
   }
-  const c = ts.std * b + ts.mean
-  let uxy = 0
-  let us = 0
-  let quad = 0
-  for (let i = 0; i < d; i++) {
-    uxy += u[i] * v.xy[i]
-    us += u[i] * v.colSum[i]
-    let gi = 0
-    const row = i * d
-    for (let j = 0; j < d; j++) gi += v.gram[row + j] * u[j]
-    quad += u[i] * gi
-  }
-  const sse = v.yySum - 2 * (uxy + c * v.ySum) + quad + 2 * c * us + v.count * c * c
-  return -Math.max(0, sse) / v.count
+  return -val.sumSquaredError(a, u, ts.std * b + ts.mean) / n
 }

@@ -200,6 +200,40 @@ export class RidgeAccumulator {
     return { xy: this.xy.slice(a * d, a * d + d), ySum: this.ySum[a], yySum: this.yySum[a], count: this.counts[a] }
   }
 
+  /**
+   * Σ (y − p)² over the rows labelled for attribute `a`, for the linear prediction p = u·x + c,
+   * from the statistics alone (no Gram copy):
+   * Σy² − 2(u·Σxy + c·Σy) + uᵀ(Σxxᵀ)u + 2c·u·Σx + n·c².
+   */
+  sumSquaredError(a: number, u: Float64Array, c: number): number {
+    const d = this.dim
+    if (u.length !== d) throw new RangeError(`sumSquaredError: u has ${u.length} values, expected ${d}`)
+    const cls = this.classes.find((m) => m.attrs.includes(a))
+    if (!cls) throw new RangeError(`attribute ${a} out of range [0, ${this.attributes})`)
+    const n = this.counts[a]
+    if (n === 0) return 0
+    const quad = (g: Float64Array) => {
+      let q = 0
+      for (let i = 0; i < d; i++) {
+        let gi = 0
+        const row = i * d
+        for (let j = 0; j < d; j++) gi += g[row + j] * u[j]
+        q += u[i] * gi
+      }
+      return q
+    }
+    let uxy = 0
+    let us = 0
+    for (let j = 0; j < d; j++) {
+      uxy += u[j] * this.xy[a * d + j]
+      us += u[j] * (this.colSum[j] - cls.missSum[j])
+    }
+    const uGu = quad(this.gram) - (cls.missGram ? quad(cls.missGram) : 0)
+    const sse = this.yySum[a] - 2 * (uxy + c * this.ySum[a]) + uGu + 2 * c * us + n * c * c
+    // Rounding can leave a tiny negative value for a perfect fit.
+    return Math.max(0, sse)
+  }
+
   /** Statistics over the rows labelled for attribute `a`. */
   attributeStats(a: number): AttributeStats {
     const d = this.dim
