@@ -252,6 +252,11 @@ describe('transformer featurizer: fingerprint, fallback and errors', () => {
     const copy = await createTransformerFeaturizer({ type: 'onnx', path: dir })
     assert.equal(copy.fingerprint, base, 'same files elsewhere: same fingerprint')
     assert.match(base, /^transformer-1:[0-9a-f]{64}$/)
+    // The spec written to config.json (auto options resolved) reloads to the same fingerprint.
+    const saved = JSON.parse(JSON.stringify(copy.spec))
+    assert.equal(saved.pooling, 'mean')
+    assert.equal(saved.architecture, 'encoder')
+    assert.equal((await createTransformerFeaturizer(saved)).fingerprint, base)
     const seen = new Set([base])
     for (const spec of [{ pooling: 'cls' as const }, { layer: 1 }, { maxLength: 64 }]) {
       seen.add((await createTransformerFeaturizer({ type: 'onnx', path: dir, ...spec })).fingerprint)
