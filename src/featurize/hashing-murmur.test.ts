@@ -16,16 +16,12 @@ function murmurBytes(bytes: Uint8Array, seed: number): number {
   }
   let k = 0
   const t = blocks * 4
-  switch (n & 3) {
-    case 3:
-      k ^= bytes[t + 2] << 16
-    // falls through
-    case 2:
-      k ^= bytes[t + 1] << 8
-    // falls through
-    case 1:
-      k ^= bytes[t]
-      h ^= Math.imul(rotl(Math.imul(k, 0xcc9e2d51), 15), 0x1b873593)
+  const tail = n & 3
+  if (tail >= 3) k ^= bytes[t + 2] << 16
+  if (tail >= 2) k ^= bytes[t + 1] << 8
+  if (tail >= 1) {
+    k ^= bytes[t]
+    h ^= Math.imul(rotl(Math.imul(k, 0xcc9e2d51), 15), 0x1b873593)
   }
   h ^= n
   h ^= h >>> 16
