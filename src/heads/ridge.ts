@@ -117,6 +117,11 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
   const stats = givenStats ?? computeTargetStats(train, warnings)
   if (stats.length !== k)
     throw new RewardfitError(`targetStats has ${stats.length} entries; expected one per attribute (${k})`)
+  stats.forEach((t, a) => {
+    if (!Number.isFinite(t.mean) || !(t.std > 0) || !Number.isFinite(t.std)) {
+      throw new OptionError(`targetStats[${a}]`, t, 'a finite mean and a finite std > 0')
+    }
+  })
 
   if (!validation && o.alphas !== null) {
     warnings.push(
