@@ -9,7 +9,7 @@
  *   await saveModelFolder('models/demo', { config, params, files: { 'training-log.jsonl': log } })
  *   const { config, params } = await loadModelFolder('models/demo')
  */
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { z } from 'zod'
 import { ModelFolderError } from '../errors.ts'
@@ -161,10 +161,10 @@ export async function saveModelFolder(dir: string, input: SaveModelFolderInput):
   const old = join(dirname(target), `.${basename(target)}.old-${tag}`)
   try {
     await mkdir(tmp)
-    await writeFile(join(tmp, CONFIG_FILE), `${JSON.stringify(input.config, null, 2)}\n`)
+    await writeDurable(join(tmp, CONFIG_FILE), `${JSON.stringify(input.config, null, 2)}\n`)
     const metadata = { format: 'pt', rewardfit_head: config.head.type }
-    await writeFile(join(tmp, HEAD_FILE), encodeSafetensors(input.params, metadata))
-    for (const [name, content] of Object.entries(files)) await writeFile(join(tmp, name), content)
+    await writeDurable(join(tmp, HEAD_FILE), encodeSafetensors(input.params, metadata))
+    for (const [name, content] of Object.entries(files)) await writeDurable(join(tmp, name), content)
   } catch (err) {
     await rm(tmp, { recursive: true, force: true })
     throw new ModelFolderError(dir, `could not write the model (${(err as Error).message}); nothing was changed`, {
@@ -189,6 +189,17 @@ export async function saveModelFolder(dir: string, input: SaveModelFolderInput):
 }
 
 let saveCounter = 0
+
+/** Writes and fsyncs, so the rename that publishes the folder never exposes unflushed (empty) files. */
+async function writeDurable(path: string, content: string | Uint8Array): Promise<void> {
+  const fh = await open(path, 'w')
+  try {
+    await fh.writeFile(content)
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+}
 
 /** Reads and validates config.json and head.safetensors. */
 export async function loadModelFolder(dir: string): Promise<ModelFolder> {
