@@ -13,7 +13,11 @@ export function exitCodeFor(err: unknown): number {
   return EXIT.failure
 }
 
-export function reportError(err: unknown, verbose: boolean, write: (s: string) => void = (s) => process.stderr.write(s)): number {
+export function reportError(
+  err: unknown,
+  verbose: boolean,
+  write: (s: string) => void = (s) => process.stderr.write(s),
+): number {
   const code = exitCodeFor(err)
   if (err instanceof CommanderError) return code // commander already printed its message
   if (err instanceof RewardfitError && !verbose) {

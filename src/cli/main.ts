@@ -13,7 +13,9 @@ import { registerTrainCommand } from './train.ts'
 
 export function buildProgram(): Command {
   const program = new Command('rewardfit')
-    .description('Train, evaluate and serve reward models from pointwise human ratings (maximizing L_rating = -E[(s - r)^2]).')
+    .description(
+      'Train, evaluate and serve reward models from pointwise human ratings (maximizing L_rating = -E[(s - r)^2]).',
+    )
     .option('--verbose', 'show stack traces and extra detail')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()

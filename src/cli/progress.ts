@@ -43,7 +43,9 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, quie
       const secs = (performance.now() - started) / 1000
       if (bar) bar.stop()
       else if (!quiet && total > 0) {
-        stream.write(`${label}: ${last} rows in ${secs.toFixed(1)} s (${Math.round(last / Math.max(secs, 1e-9))} rows/s)\n`)
+        stream.write(
+          `${label}: ${last} rows in ${secs.toFixed(1)} s (${Math.round(last / Math.max(secs, 1e-9))} rows/s)\n`,
+        )
       }
       bar = undefined
     },

@@ -1,0 +1,31 @@
+/**
+ * Loads a model folder into a RewardModel: validates config.json and head.safetensors, rebuilds the
+ * head from its saved weights and the featurizer from its saved spec.
+ *
+ * @example
+ *   const model = await loadRewardModel('models/demo')
+ *   model.attributes   // ['relevance', 'completeness', ...]
+ */
+import { ModelFolderError } from '../errors.ts'
+import { type CreateFeaturizerOptions, createFeaturizer } from '../featurize/registry.ts'
+import { headFromParams } from '../heads/registry.ts'
+import { HEAD_FILE, loadModelFolder } from './folder.ts'
+import { RewardModel } from './reward-model.ts'
+
+export type LoadModelOptions = CreateFeaturizerOptions
+
+export async function loadRewardModel(dir: string, options: LoadModelOptions = {}): Promise<RewardModel> {
+  const { config, params } = await loadModelFolder(dir)
+  if (!config.featurizer) {
+    throw new ModelFolderError(dir, 'config.json has no featurizer; this folder holds a bare head, not a reward model')
+  }
+  const head = headFromParams(config.head, params, `${dir}/${HEAD_FILE}`)
+  const featurizer = await createFeaturizer(config.featurizer, options)
+  if (featurizer.dim !== config.head.inputDim) {
+    throw new ModelFolderError(
+      dir,
+      `the featurizer gives ${featurizer.dim} features but the head expects ${config.head.inputDim}; the backbone changed since training — retrain, or restore the original backbone`,
+    )
+  }
+  return new RewardModel(config, head, featurizer)
+}
