@@ -35,20 +35,22 @@ export function readPreferencePairs(file: string, options: PairReadOptions = {})
     summary.skipped = 0
     summary.skipExamples = []
     let records = 0
-    for await (const r of readRecords(file, dataOptions, () => {})) {
-      records++
-      let pair: PreferencePair
-      try {
-        if (isBadRecord(r)) throw r.error
-        pair = pairFromRecord(r.values, { file, line: r.line, unit: r.unit }, columns)
-      } catch (err) {
-        if (!options.skipInvalid || !(err instanceof DataError)) throw err
-        summary.skipped++
-        if (summary.skipExamples.length < 5) summary.skipExamples.push(err.message)
-        continue
+    for await (const batch of readRecords(file, dataOptions, () => {})) {
+      for (const r of batch) {
+        records++
+        let pair: PreferencePair
+        try {
+          if (isBadRecord(r)) throw r.error
+          pair = pairFromRecord(r.values, { file, line: r.line, unit: r.unit }, columns)
+        } catch (err) {
+          if (!options.skipInvalid || !(err instanceof DataError)) throw err
+          summary.skipped++
+          if (summary.skipExamples.length < 5) summary.skipExamples.push(err.message)
+          continue
+        }
+        summary.pairs++
+        yield pair
       }
-      summary.pairs++
-      yield pair
     }
     if (records === 0) throw new DataError('the file holds no preference pairs', { file })
   }

@@ -17,6 +17,7 @@ import { type Calibration, calibrationBins, outOfScaleShare, type Spread, spread
 import { type RatingMetrics, ratingMetrics } from './metrics.ts'
 import type { ResolvedEvalOptions } from './options.ts'
 import type { RatingPredictions } from './predict-ratings.ts'
+import { countsOf, ResampleMetrics } from './resample-metrics.ts'
 
 export type RatingMetricName = Exclude<keyof RatingMetrics, 'n'>
 export const RATING_METRIC_NAMES: RatingMetricName[] = [
@@ -97,23 +98,26 @@ export type BootstrapStats = Record<string, Record<RatingMetricName, Float64Arra
 /** Metrics of every column on each index set; rows unlabelled in a column are skipped there. */
 export function ratingBootstrap(columns: Column[], sets: Uint32Array[]): BootstrapStats {
   const out: BootstrapStats = {}
-  for (const c of columns) {
-    const stats = Object.fromEntries(RATING_METRIC_NAMES.map((m) => [m, new Float64Array(sets.length)])) as Record<
-      RatingMetricName,
-      Float64Array
-    >
-    const t = new Float64Array(c.targets.length)
-    const p = new Float64Array(c.targets.length)
-    sets.forEach((set, b) => {
-      for (let j = 0; j < set.length; j++) {
-        t[j] = c.targets[set[j]]
-        p[j] = c.predictions[set[j]]
-      }
-      const m = ratingMetrics(t.subarray(0, set.length), p.subarray(0, set.length))
-      for (const name of RATING_METRIC_NAMES) stats[name][b] = m[name]
+  const n = columns[0]?.targets.length ?? 0
+  const fast = columns.map((c) => new ResampleMetrics(c.targets, c.predictions))
+  const stats = columns.map(
+    () =>
+      Object.fromEntries(RATING_METRIC_NAMES.map((m) => [m, new Float64Array(sets.length)])) as Record<
+        RatingMetricName,
+        Float64Array
+      >,
+  )
+  const counts = new Uint32Array(n)
+  sets.forEach((set, b) => {
+    countsOf(set, n, counts)
+    fast.forEach((f, j) => {
+      const m = f.metrics(counts)
+      for (const name of RATING_METRIC_NAMES) stats[j][name][b] = m[name]
     })
-    out[c.name] = stats
-  }
+  })
+  columns.forEach((c, j) => {
+    out[c.name] = stats[j]
+  })
   return out
 }
 
