@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib'
 import { DataError } from '../errors.ts'
 import { QuotedRowParser, readDelimited } from './delimited.ts'
 import { isBadRecord, type RawRecord } from './raw-record.ts'
-import { collect, tempFile } from './test-files.ts'
+import { collectBatches, tempFile } from './test-files.ts'
 
 const CSV = 'a,b,c\r\n1,"x, y",3\r\n"multi\r\nline ""quoted""",,z\r\n\r\nlast,"",end'
 
@@ -52,7 +52,7 @@ describe('QuotedRowParser', () => {
 describe('readDelimited', () => {
   it('drops a BOM, maps fields to the header and numbers rows by physical start line', async () => {
     const file = await tempFile('a.csv', `\uFEFFprompt,response\n"two\nlines",ok\nq,r\n`)
-    const rows = (await collect(readDelimited(file, { delimiter: ',', quote: 'auto' }))) as RawRecord[]
+    const rows = (await collectBatches(readDelimited(file, { delimiter: ',', quote: 'auto' }))) as RawRecord[]
     assert.deepEqual(
       rows.map((r) => [r.values, r.line]),
       [
@@ -64,29 +64,32 @@ describe('readDelimited', () => {
 
   it('reads .gz files', async () => {
     const file = await tempFile('a.tsv.gz', gzipSync('x\ty\n1\t2\n'))
-    const rows = (await collect(readDelimited(file, { delimiter: '\t', quote: 'auto' }))) as RawRecord[]
+    const rows = (await collectBatches(readDelimited(file, { delimiter: '\t', quote: 'auto' }))) as RawRecord[]
     assert.deepEqual(rows[0].values, { x: '1', y: '2' })
   })
 
   it("with quote 'none' reads one row per line; 'auto' merges rows and warns, naming file and line", async () => {
     const tsv = 'id\ttext\n1\t"stray quote\n2\tplain\n3\tend" here\n'
     const file = await tempFile('q.tsv', tsv)
-    const none = (await collect(readDelimited(file, { delimiter: '\t', quote: 'none' }))) as RawRecord[]
+    const none = (await collectBatches(readDelimited(file, { delimiter: '\t', quote: 'none' }))) as RawRecord[]
     assert.deepEqual(
       none.map((r) => r.values.text),
       ['"stray quote', 'plain', 'end" here'],
     )
     const warnings: string[] = []
-    const auto = await collect(
+    const auto = (await collectBatches(
       readDelimited(file, { delimiter: '\t', quote: 'auto', onWarning: (m) => warnings.push(m) }),
+    )) as RawRecord[]
+    assert.deepEqual(
+      auto.map((r) => r.values.text),
+      ['stray quote\n2\tplain\n3\tend here'],
     )
-    assert.equal(auto.length, 1)
     assert.ok(warnings.some((w) => w.includes(file) && w.includes('line 2') && w.includes('spans lines 2-4')))
   })
 
   it('yields a BadRecord for a wrong field count and throws on a duplicate header', async () => {
     const file = await tempFile('b.csv', 'a,b\n1,2,3\n4,5\n')
-    const rows = await collect(readDelimited(file, { delimiter: ',', quote: 'auto' }))
+    const rows = await collectBatches(readDelimited(file, { delimiter: ',', quote: 'auto' }))
     assert.ok(
       isBadRecord(rows[0]) &&
         rows[0].reason === 'field-count' &&
@@ -94,6 +97,6 @@ describe('readDelimited', () => {
     )
     assert.deepEqual((rows[1] as RawRecord).values, { a: '4', b: '5' })
     const dup = await tempFile('d.csv', 'a,a\n1,2\n')
-    await assert.rejects(collect(readDelimited(dup, { delimiter: ',', quote: 'auto' })), /column "a" twice/)
+    await assert.rejects(collectBatches(readDelimited(dup, { delimiter: ',', quote: 'auto' })), /column "a" twice/)
   })
 })

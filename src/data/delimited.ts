@@ -8,8 +8,8 @@
  * through `onWarning`, since in a TSV that is nearly always such a stray quote.
  *
  * @example
- *   for await (const r of readDelimited('ratings.tsv', { delimiter: '\t', quote: 'none' }))
- *     if (!isBadRecord(r)) console.log(r.line, r.values.original)   // 2 'Simultaneously, ...'
+ *   for await (const batch of readDelimited('ratings.tsv', { delimiter: '\t', quote: 'none' }))
+ *     for (const r of batch) if (!isBadRecord(r)) console.log(r.line, r.values.original)   // 2 'Simultaneously, ...'
  */
 import { DataError } from '../errors.ts'
 import type { RecordOrError } from './raw-record.ts'
@@ -195,25 +195,32 @@ export class QuotedRowParser {
   }
 }
 
-/** Rows of a delimited file, unquoted: one physical line, one row. */
-async function* unquotedRows(file: string, delimiter: string): AsyncGenerator<DelimitedRow> {
-  for await (const { text, line } of readLines(textChunks(file))) {
-    if (text === '') continue
-    yield { fields: text.split(delimiter), line, endLine: line, spansLines: false, strayQuote: false }
+/** Rows of a delimited file, unquoted: one physical line, one row. Batched per chunk. */
+async function* unquotedRows(file: string, delimiter: string): AsyncGenerator<DelimitedRow[]> {
+  for await (const lines of readLines(textChunks(file))) {
+    const rows: DelimitedRow[] = []
+    for (const { text, line } of lines) {
+      if (text !== '')
+        rows.push({ fields: text.split(delimiter), line, endLine: line, spansLines: false, strayQuote: false })
+    }
+    yield rows
   }
 }
 
-async function* quotedRows(file: string, delimiter: string): AsyncGenerator<DelimitedRow> {
+async function* quotedRows(file: string, delimiter: string): AsyncGenerator<DelimitedRow[]> {
   const parser = new QuotedRowParser(delimiter, file)
-  for await (const chunk of textChunks(file)) yield* parser.push(chunk)
-  yield* parser.end()
+  for await (const chunk of textChunks(file)) yield parser.push(chunk)
+  yield parser.end()
 }
 
 /** At most this many quoting warnings per file, then one summary at the end. */
 const MAX_QUOTE_WARNINGS = 10
 
-/** Records of a CSV/TSV file keyed by header names. Rows with the wrong field count are BadRecords. */
-export async function* readDelimited(file: string, options: DelimitedOptions): AsyncGenerator<RecordOrError> {
+/**
+ * Records of a CSV/TSV file keyed by header names, in batches (one per chunk). Rows with the wrong
+ * field count are BadRecords.
+ */
+export async function* readDelimited(file: string, options: DelimitedOptions): AsyncGenerator<RecordOrError[]> {
   const { delimiter, quote, onWarning } = options
   const rows = quote === 'none' ? unquotedRows(file, delimiter) : quotedRows(file, delimiter)
   const isTsv = delimiter === '\t'
@@ -223,48 +230,54 @@ export async function* readDelimited(file: string, options: DelimitedOptions): A
     if (++suspicious <= MAX_QUOTE_WARNINGS) onWarning?.(message)
   }
   let header: string[] | undefined
-  for await (const row of rows) {
-    if (header === undefined) {
-      header = row.fields.map((f) => f.trim())
-      const seen = new Set<string>()
-      for (const name of header) {
-        if (seen.has(name)) {
-          throw new DataError(`the header names column "${name}" twice; rename one so every column is unique`, {
-            file,
-            line: row.line,
-          })
+  for await (const batch of rows) {
+    const out: RecordOrError[] = []
+    for (const row of batch) {
+      if (header === undefined) {
+        header = row.fields.map((f) => f.trim())
+        const seen = new Set<string>()
+        for (const name of header) {
+          if (seen.has(name)) {
+            throw new DataError(`the header names column "${name}" twice; rename one so every column is unique`, {
+              file,
+              line: row.line,
+            })
+          }
+          seen.add(name)
         }
-        seen.add(name)
+        continue
       }
-      continue
-    }
-    // In a TSV a multi-line quoted field is almost always a stray quote swallowing rows; in a CSV it is normal.
-    if (row.spansLines && isTsv) {
-      warn(`${file}, line ${row.line}: a quoted field spans lines ${row.line}-${row.endLine} in a TSV; ${fix}`)
-    }
-    if (row.strayQuote) {
-      warn(`${file}, line ${row.line}: text follows a closing double quote, so the field's quotes were dropped; ${fix}`)
-    }
-    if (row.fields.length !== header.length) {
-      const hint =
-        quote === 'none'
-          ? 'check for tabs or delimiters inside fields'
-          : "check the quoting, or if the file holds stray double quotes read it with quote 'none' (--quote none)"
-      yield {
-        error: new DataError(
-          `found ${row.fields.length} fields but the header has ${header.length}${
-            row.endLine > row.line ? ` (the row spans lines ${row.line}-${row.endLine})` : ''
-          }; ${hint}`,
-          { file, line: row.line },
-        ),
-        reason: 'field-count',
-        line: row.line,
+      // In a TSV a multi-line quoted field is almost always a stray quote swallowing rows; in a CSV it is normal.
+      if (row.spansLines && isTsv) {
+        warn(`${file}, line ${row.line}: a quoted field spans lines ${row.line}-${row.endLine} in a TSV; ${fix}`)
       }
-      continue
+      if (row.strayQuote) {
+        warn(
+          `${file}, line ${row.line}: text follows a closing double quote, so the field's quotes were dropped; ${fix}`,
+        )
+      }
+      if (row.fields.length !== header.length) {
+        const hint =
+          quote === 'none'
+            ? 'check for tabs or delimiters inside fields'
+            : "check the quoting, or if the file holds stray double quotes read it with quote 'none' (--quote none)"
+        out.push({
+          error: new DataError(
+            `found ${row.fields.length} fields but the header has ${header.length}${
+              row.endLine > row.line ? ` (the row spans lines ${row.line}-${row.endLine})` : ''
+            }; ${hint}`,
+            { file, line: row.line },
+          ),
+          reason: 'field-count',
+          line: row.line,
+        })
+        continue
+      }
+      const values: Record<string, unknown> = {}
+      for (let k = 0; k < header.length; k++) values[header[k]] = row.fields[k]
+      out.push({ values, line: row.line, unit: 'line' })
     }
-    const values: Record<string, unknown> = {}
-    for (let k = 0; k < header.length; k++) values[header[k]] = row.fields[k]
-    yield { values, line: row.line, unit: 'line' }
+    if (out.length > 0) yield out
   }
   if (suspicious > MAX_QUOTE_WARNINGS) {
     onWarning?.(`${file}: ${suspicious} quoting warnings in total (only the first ${MAX_QUOTE_WARNINGS} shown); ${fix}`)

@@ -4,7 +4,7 @@ import { DataError } from '../errors.ts'
 import { JsonArraySplitter, readJsonArray } from './json-array.ts'
 import { readJsonl } from './jsonl.ts'
 import { isBadRecord, type RawRecord } from './raw-record.ts'
-import { collect, tempFile } from './test-files.ts'
+import { collectBatches, tempFile } from './test-files.ts'
 
 const TEXT = '[\n  {"prompt": "a ] } [ {", "n": [1, {"x": 2}]},\n  {"prompt": "esc \\" quote \\\\", "n": 2}\n,3]\n'
 
@@ -45,14 +45,14 @@ describe('JsonArraySplitter', () => {
 describe('readJsonArray / readJsonl', () => {
   it('yields objects with line numbers and a BadRecord for a non-object element', async () => {
     const file = await tempFile('a.json', TEXT)
-    const rows = await collect(readJsonArray(file))
+    const rows = await collectBatches(readJsonArray(file))
     assert.equal((rows[0] as RawRecord).values.prompt, 'a ] } [ {')
     assert.ok(isBadRecord(rows[2]) && rows[2].reason === 'not-an-object' && rows[2].line === 4)
   })
 
   it('JSONL: skips blank lines, reports bad JSON with its line', async () => {
     const file = await tempFile('a.jsonl', '{"a":1}\n\n{"a":\n{"a":3}\r\n')
-    const rows = await collect(readJsonl(file))
+    const rows = await collectBatches(readJsonl(file))
     assert.equal(rows.length, 3)
     assert.ok(isBadRecord(rows[1]) && rows[1].reason === 'bad-json' && /line 3/.test(rows[1].error.message))
     assert.deepEqual([(rows[2] as RawRecord).values, (rows[2] as RawRecord).line], [{ a: 3 }, 4])

@@ -7,7 +7,7 @@
  * hint to use JSON Lines); a single element must fit in memory.
  *
  * @example
- *   for await (const r of readJsonArray('ratings.json')) if (!isBadRecord(r)) console.log(r.line)  // 2
+ *   for await (const batch of readJsonArray('ratings.json')) for (const r of batch) console.log(r.line)  // 2
  */
 import { DataError } from '../errors.ts'
 import { parseRecord } from './jsonl.ts'
@@ -109,10 +109,12 @@ export class JsonArraySplitter {
   }
 }
 
-export async function* readJsonArray(file: string): AsyncGenerator<RecordOrError> {
+/** Records in batches, one batch per chunk of the file. */
+export async function* readJsonArray(file: string): AsyncGenerator<RecordOrError[]> {
   const splitter = new JsonArraySplitter(file)
   for await (const chunk of textChunks(file)) {
-    for (const { text, line } of splitter.push(chunk)) yield parseRecord(text, file, line)
+    const batch = splitter.push(chunk).map(({ text, line }) => parseRecord(text, file, line))
+    if (batch.length > 0) yield batch
   }
   splitter.end()
 }

@@ -3,17 +3,19 @@
  * files, since each line is parsed on its own and only one line is held at a time.
  *
  * @example
- *   for await (const r of readJsonl('ratings.jsonl')) if (!isBadRecord(r)) console.log(r.line, r.values)
+ *   for await (const batch of readJsonl('ratings.jsonl')) for (const r of batch) if (!isBadRecord(r)) console.log(r.line, r.values)
  *   // 1 { prompt: 'Hi', response: 'Hello', helpfulness: 3 }
  */
 import { DataError } from '../errors.ts'
 import type { RecordOrError } from './raw-record.ts'
 import { readLines, textChunks } from './text-stream.ts'
 
-export async function* readJsonl(file: string): AsyncGenerator<RecordOrError> {
-  for await (const { text, line } of readLines(textChunks(file))) {
-    if (text.trim() === '') continue
-    yield parseRecord(text, file, line)
+/** Records in batches, one batch per chunk of the file. */
+export async function* readJsonl(file: string): AsyncGenerator<RecordOrError[]> {
+  for await (const lines of readLines(textChunks(file))) {
+    const batch: RecordOrError[] = []
+    for (const { text, line } of lines) if (text.trim() !== '') batch.push(parseRecord(text, file, line))
+    if (batch.length > 0) yield batch
   }
 }
 

@@ -7,7 +7,7 @@ import { DataError } from '../errors.ts'
 import { parquetColumns, readParquet } from './parquet.ts'
 import type { RawRecord } from './raw-record.ts'
 import { readRatings } from './read-ratings.ts'
-import { collect, tempFile } from './test-files.ts'
+import { collect, collectBatches, tempFile } from './test-files.ts'
 
 const N = 50
 const columnData = [
@@ -63,7 +63,7 @@ describe('readParquet', () => {
       const meta = await parquetMetadataAsync(await asyncBufferFromFile(file))
       assert.equal(meta.row_groups.length, 4)
       assert.equal(meta.row_groups[0].columns[1].meta_data?.codec, codec)
-      const rows = (await collect(readParquet(file, { batchRows: 5 }))) as RawRecord[]
+      const rows = (await collectBatches(readParquet(file, { batchRows: 5 }))) as RawRecord[]
       assert.equal(rows.length, N)
       assert.deepEqual(
         rows.map((r) => r.line),
@@ -76,7 +76,7 @@ describe('readParquet', () => {
 
   it('decodes only the requested columns and lists top-level columns', async () => {
     const file = await writeParquet('b.parquet', 'SNAPPY')
-    const rows = (await collect(readParquet(file, { columns: ['prompt', 'nope'] }))) as RawRecord[]
+    const rows = (await collectBatches(readParquet(file, { columns: ['prompt', 'nope'] }))) as RawRecord[]
     assert.deepEqual(Object.keys(rows[0].values), ['prompt'])
     assert.deepEqual(await parquetColumns(file), ['prompt', 'response', 'helpfulness', 'id'])
   })
@@ -96,6 +96,6 @@ describe('readParquet', () => {
 
   it('rejects a file that is not Parquet with a DataError', async () => {
     const file = await tempFile('bad.parquet', 'not parquet at all')
-    await assert.rejects(collect(readParquet(file)), DataError)
+    await assert.rejects(collectBatches(readParquet(file)), DataError)
   })
 })

@@ -5,7 +5,7 @@
  * Rows are numbered from 1 (DataError's `row`), matching the text formats' 1-based lines.
  *
  * @example
- *   for await (const r of readParquet('ratings.parquet')) if (!isBadRecord(r)) console.log(r.line, r.values)
+ *   for await (const batch of readParquet('ratings.parquet')) for (const r of batch) console.log(r.line, r.values)
  *   // 1 { prompt: 'Hi', response: 'Hello', helpfulness: 3 }
  */
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet'
@@ -22,7 +22,8 @@ export interface ParquetReadOptions {
 
 export const PARQUET_BATCH_ROWS = 8192
 
-export async function* readParquet(file: string, options: ParquetReadOptions = {}): AsyncGenerator<RecordOrError> {
+/** Records in batches of at most batchRows. */
+export async function* readParquet(file: string, options: ParquetReadOptions = {}): AsyncGenerator<RecordOrError[]> {
   const batchRows = options.batchRows ?? PARQUET_BATCH_ROWS
   let buffer: Awaited<ReturnType<typeof asyncBufferFromFile>>
   let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>
@@ -50,9 +51,7 @@ export async function* readParquet(file: string, options: ParquetReadOptions = {
         compressors,
         useOffsetIndex: true,
       })
-      for (let k = 0; k < rows.length; k++) {
-        yield { values: plainValues(rows[k]), line: start + k + 1, unit: 'row' }
-      }
+      yield rows.map((row, k): RecordOrError => ({ values: plainValues(row), line: start + k + 1, unit: 'row' }))
     }
     groupStart = groupEnd
   }

@@ -113,24 +113,26 @@ async function* iterate(stream: RatingStream & { summary: ReadSummary }): AsyncG
           ...(o.groupColumn ? [o.groupColumn] : []),
         ].map(topLevelKey)
   let checked = false
-  for await (const record of readRecords(file, o, warn, wanted)) {
-    summary.records++
-    if (!isBadRecord(record) && !checked) {
-      checkColumns(record, ctx)
-      checked = true
+  for await (const batch of readRecords(file, o, warn, wanted)) {
+    for (const record of batch) {
+      summary.records++
+      if (!isBadRecord(record) && !checked) {
+        checkColumns(record, ctx)
+        checked = true
+      }
+      const result = isBadRecord(record) ? record : toExample(record, ctx)
+      if (isBadRecord(result)) {
+        if (!o.skipInvalid) throw result.error
+        summary.skipped++
+        summary.skippedByReason[result.reason] = (summary.skippedByReason[result.reason] ?? 0) + 1
+        if (summary.skipExamples.length < MAX_SKIP_EXAMPLES) summary.skipExamples.push(result.error.message)
+        o.onSkip?.(result.error, result.reason)
+        continue
+      }
+      for (let a = 0; a < attributes.length; a++) if (!Number.isNaN(result.targets[a])) summary.labels[a]++
+      summary.examples++
+      yield result
     }
-    const result = isBadRecord(record) ? record : toExample(record, ctx)
-    if (isBadRecord(result)) {
-      if (!o.skipInvalid) throw result.error
-      summary.skipped++
-      summary.skippedByReason[result.reason] = (summary.skippedByReason[result.reason] ?? 0) + 1
-      if (summary.skipExamples.length < MAX_SKIP_EXAMPLES) summary.skipExamples.push(result.error.message)
-      o.onSkip?.(result.error, result.reason)
-      continue
-    }
-    for (let a = 0; a < attributes.length; a++) if (!Number.isNaN(result.targets[a])) summary.labels[a]++
-    summary.examples++
-    yield result
   }
   if (summary.records === 0) throw new DataError('the file holds no records', { file })
 }
@@ -187,11 +189,13 @@ export async function readColumns(
   options: DataOptions = {},
 ): Promise<{ columns: string[]; numeric: string[] }> {
   const o = resolveDataOptions(options)
-  for await (const record of readRecords(file, o, () => {})) {
-    if (isBadRecord(record)) continue
-    return {
-      columns: columnNames(record.values),
-      numeric: numericColumns(record.values, [o.promptColumn, o.responseColumn]),
+  for await (const batch of readRecords(file, o, () => {})) {
+    for (const record of batch) {
+      if (isBadRecord(record)) continue
+      return {
+        columns: columnNames(record.values),
+        numeric: numericColumns(record.values, [o.promptColumn, o.responseColumn]),
+      }
     }
   }
   throw new DataError('the file holds no records', { file })

@@ -1,9 +1,9 @@
 /**
- * Dispatch from a file to its format reader: every reader yields RawRecords (or BadRecords) in file
- * order and never holds the whole file.
+ * Dispatch from a file to its format reader: every reader yields batches of RawRecords (or BadRecords)
+ * in file order and never holds the whole file.
  *
  * @example
- *   for await (const r of readRecords('a.csv', resolveDataOptions())) ...
+ *   for await (const batch of readRecords('a.csv', resolveDataOptions(), console.warn)) ...
  */
 import { readDelimited } from './delimited.ts'
 import { detectFormat } from './format.ts'
@@ -19,7 +19,7 @@ export function readRecords(
   onWarning: (message: string) => void,
   /** Top-level columns that will be used (Parquet decodes only these); undefined = all. */
   columns?: string[],
-): AsyncGenerator<RecordOrError> {
+): AsyncGenerator<RecordOrError[]> {
   const format = detectFormat(file, options.format)
   switch (format) {
     case 'jsonl':

@@ -15,6 +15,13 @@ export async function tempFile(name: string, content: string | Uint8Array): Prom
   return file
 }
 
+/** All items of batches, flattened. */
+export async function collectBatches<T>(it: AsyncIterable<T[]>): Promise<T[]> {
+  const out: T[] = []
+  for await (const batch of it) out.push(...batch)
+  return out
+}
+
 export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = []
   for await (const x of it) out.push(x)
