@@ -62,7 +62,9 @@ async function makeFiles(): Promise<Record<string, string>> {
   const header = ['prompt_id', 'prompt', 'response', ...DEMO_ATTRIBUTES]
   await writeLines(files.csv, [
     `${header.join(',')}\n`,
-    ...rows.map((r) => `${[r.group, csvField(r.prompt), csvField(r.response), ...Array.from(r.targets, num)].join(',')}\n`),
+    ...rows.map(
+      (r) => `${[r.group, csvField(r.prompt), csvField(r.response), ...Array.from(r.targets, num)].join(',')}\n`,
+    ),
   ])
   await writeLines(files.tsv, [
     `${header.join('\t')}\n`,
