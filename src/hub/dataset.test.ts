@@ -8,6 +8,7 @@ import { gunzipSync, gzipSync } from 'node:zlib'
 import { parquetReadObjects } from 'hyparquet'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import { type HubDatasetServer, type HubRepos, startHubDatasetServer } from '../../test/helpers/hub-dataset-server.ts'
+import { readRatings } from '../data/read-ratings.ts'
 import { RewardfitError } from '../errors.ts'
 import { resolveHubDataset } from './dataset.ts'
 import { hubOptionsFromEnv } from './options.ts'
@@ -245,4 +246,21 @@ test('an unreachable Hub falls back to the cache, or fails naming the endpoint',
   await assert.rejects(resolveHubDataset('hf:org/sharded:test', { endpoint, cacheDir }), (e: Error) =>
     /could not reach http:\/\/127\.0\.0\.1:\d+.*no cached copy/.test(e.message),
   )
+})
+
+test('the downloaded files feed readRatings as --data hf: will (HelpSteer2 targets on 0:4)', async () => {
+  const options = { targetColumns: ATTRS, scale: '0:4' }
+  for (const ref of ['hf:nvidia/HelpSteer2:train', 'hf:org/sharded:train']) {
+    const { files, format } = await resolveHubDataset(ref, { endpoint: hub.endpoint, cacheDir })
+    const read: { prompt: string; targets: number[] }[] = []
+    for (const file of files) {
+      for await (const e of readRatings(file, { ...options, format }))
+        read.push({ prompt: e.prompt, targets: [...e.targets] })
+    }
+    assert.equal(read.length, rows.length, ref)
+    assert.deepEqual(read[7], {
+      prompt: rows[7].prompt,
+      targets: ATTRS.map((a) => (rows[7] as Record<string, unknown>)[a]),
+    })
+  }
 })
