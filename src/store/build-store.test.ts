@@ -66,20 +66,14 @@ test('store rows equal direct featurization, for random reads, duplicates and ch
   const { x, y } = await store.read(idx)
   idx.forEach((r, i) => {
     assert.deepEqual(x.data.subarray(i * 128, (i + 1) * 128), direct.subarray(r * 128, (r + 1) * 128))
-    const want = rows[r].targets.map((v) => (v === null ? Number.NaN : Math.fround(v as number)))
+    const want = Array.from(rows[r].targets, (v) => (v === null ? Number.NaN : Math.fround(v as number)))
     assert.deepEqual(Array.from(y.subarray(i * 2, i * 2 + 2)), want)
   })
   const perm = new Rng(4).permutation(103)
-  assert.deepEqual(
-    (await store.read(perm)).x.data,
-    Float32Array.from(perm).reduce<number[]>((a, r) => {
-      a.push(...direct.subarray(r * 128, (r + 1) * 128))
-      return a
-    }, []).length ===
-      103 * 128
-      ? new Float32Array(Array.from(perm).flatMap((r) => Array.from(direct.subarray(r * 128, (r + 1) * 128))))
-      : undefined,
-  )
+  const px = (await store.read(perm)).x.data
+  perm.forEach((r, i) => {
+    assert.deepEqual(px.subarray(i * 128, (i + 1) * 128), direct.subarray(r * 128, (r + 1) * 128))
+  })
   const seen: number[] = []
   for await (const c of store.chunks(40)) {
     seen.push(c.start, c.x.rows)
