@@ -31,7 +31,6 @@ export async function* readParquet(file: string, options: ParquetReadOptions = {
     buffer = await asyncBufferFromFile(file)
     metadata = await parquetMetadataAsync(buffer)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw err
     throw new DataError(`not a readable Parquet file (${(err as Error).message})`, { file }, { cause: err })
   }
   // Asking hyparquet for a column the file lacks is an error; an absent column is a missing value here.

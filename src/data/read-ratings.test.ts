@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { dirname } from 'node:path'
 import { describe, it } from 'node:test'
 import { DataError, OptionError } from '../errors.ts'
 import { readColumns, readRatings } from './read-ratings.ts'
@@ -126,6 +127,18 @@ describe('readRatings', () => {
       /promptColumn/,
     )
     assert.deepEqual((await readColumns(file)).numeric, ['helpfulness', 'verbosity'])
+  })
+
+  it('names a missing file or a folder plainly', async () => {
+    await assert.rejects(collect(readRatings('/nonexistent/ratings.jsonl', { targetColumns: 'a' })), (e: unknown) => {
+      return e instanceof DataError && /\/nonexistent\/ratings\.jsonl: no such file/.test(e.message)
+    })
+    const file = await tempFile('h.jsonl', '')
+    await assert.rejects(
+      collect(readRatings(dirname(file) + '/', { targetColumns: 'a', format: 'jsonl' })),
+      /is a folder/,
+    )
+    await assert.rejects(collect(readRatings(file, { targetColumns: 'a' })), /holds no records/)
   })
 
   it('reads nested dotted columns, groups and chat records', async () => {
