@@ -120,3 +120,21 @@ test('per-attribute metrics split a row-major [n, k] matrix by attribute', () =>
   close(out.b.mse, 4)
   assert.throws(() => ratingMetrics([1, 2], [1]), /2 targets but 1 predictions/)
 })
+
+test('no labelled rows: n = 0 and every metric NaN (null in JSON), never a throw', () => {
+  const m = ratingMetrics([Number.NaN, null], [1, 2])
+  assert.equal(m.n, 0)
+  for (const key of [
+    'l_rating',
+    'mse',
+    'rmse',
+    'mae',
+    'pearson',
+    'spearman',
+    'kendall',
+    'pairwise_accuracy',
+  ] as const) {
+    assert.ok(Number.isNaN(m[key]), key)
+  }
+  assert.equal(JSON.parse(JSON.stringify(m)).pearson, null)
+})
