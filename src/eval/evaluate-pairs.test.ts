@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { parquetWriteBuffer } from 'hyparquet-writer'
 import { lookupModel } from '../../test/fixtures/eval/lookup-model.ts'
 import { DataError } from '../errors.ts'
 import { evaluatePairs } from './evaluate.ts'
@@ -84,4 +85,36 @@ test('a bad pair row names file, line and field, or is skipped with skipInvalid'
   assert.equal(r.n, 1)
   assert.equal(stream.summary.skipped, 1)
   assert.equal(r.ci, undefined)
+})
+
+test('a RewardBench-shaped Parquet file with the built-in rewardbench sections', async () => {
+  // Three subsets of two sections; Reasoning weighs math-prm 984 against hep-go 164, as RewardBench does.
+  const rows = [
+    ['alpacaeval-easy', 'good', 'bad'],
+    ['alpacaeval-easy', 'good', 'meh'],
+    ['mt-bench-easy', 'bad', 'good'],
+    ['math-prm', 'good', 'bad'],
+    ['hep-go', 'bad', 'good'],
+    ['hep-go', 'meh', 'also meh'],
+  ]
+  const columnData = [
+    { name: 'prompt', data: rows.map((_, i) => `question ${i}`), type: 'STRING' as const },
+    { name: 'chosen', data: rows.map((r) => r[1]), type: 'STRING' as const },
+    { name: 'rejected', data: rows.map((r) => r[2]), type: 'STRING' as const },
+    { name: 'subset', data: rows.map((r) => r[0]), type: 'STRING' as const },
+    { name: 'id', data: rows.map((_, i) => BigInt(i)), type: 'INT64' as const },
+  ]
+  const dir = mkdtempSync(join(tmpdir(), 'pairs-'))
+  const f = join(dir, 'rb.parquet')
+  writeFileSync(f, new Uint8Array(parquetWriteBuffer({ columnData })))
+  const r = await evaluatePairs(model, readPreferencePairs(f), { bootstrap: 0, sections: 'rewardbench' })
+  assert.equal(r.n, 6)
+  assert.equal(r.subsets['alpacaeval-easy'].accuracy, 1)
+  assert.equal(r.subsets['hep-go'].accuracy, 0.25)
+  // Chat: (100·1 + 28·0) / 128; Reasoning: (984·1 + 164·0.25) / 1148; Chat Hard and Safety have no rows.
+  assert.equal(r.sections?.Chat.score, 100 / 128)
+  assert.equal(r.sections?.Reasoning.score, (984 + 164 * 0.25) / 1148)
+  assert.ok(Number.isNaN(r.sections?.Safety.score ?? 0))
+  assert.equal(r.sections?.Safety.missing.length, 5)
+  assert.equal(r.score, (100 / 128 + (984 + 164 * 0.25) / 1148) / 2)
 })
