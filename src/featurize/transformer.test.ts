@@ -127,7 +127,7 @@ describe('transformer featurizer: a vector never depends on its batch', () => {
       const alone: number[][] = []
       for (const p of MIXED) alone.push(Array.from(await single.featurize([p])))
       let worst = 0
-      for (const batchSize of [2, 3, 16]) {
+      for (const batchSize of [3, 16]) {
         for (const paddingSide of ['left', 'right'] as const) {
           const f = await createTransformerFeaturizer({ type: 'onnx', path, batchSize }, { paddingSide })
           assert.equal(f.fingerprint, single.fingerprint, 'batchSize / padding side are not fingerprinted')
