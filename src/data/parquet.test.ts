@@ -94,6 +94,41 @@ describe('readParquet', () => {
     )
   })
 
+  it('reads chat turns from a list-of-struct column and ratings from a struct column', async () => {
+    const buf = parquetWriteBuffer({
+      columnData: [
+        {
+          name: 'messages',
+          data: [
+            [
+              { role: 'user', content: 'Hi' },
+              { role: 'assistant', content: 'Hello' },
+            ],
+            [
+              { role: 'system', content: 'Be brief.' },
+              { role: 'user', content: 'Q' },
+              { role: 'assistant', content: 'A' },
+            ],
+          ],
+        },
+        { name: 'scores', data: [{ helpfulness: 1 }, { helpfulness: 3 }] },
+      ],
+    })
+    const file = await tempFile('chat.parquet', new Uint8Array(buf))
+    const rows = await collect(readRatings(file, { targetColumns: ['scores.helpfulness'] }))
+    assert.deepEqual(
+      rows.map((r) => [r.prompt, r.response, r.targets[0], r.line]),
+      [
+        ['user: Hi', 'Hello', 1, 1],
+        ['system: Be brief.\n\nuser: Q', 'A', 3, 2],
+      ],
+    )
+    assert.deepEqual(rows[1].messages, [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Q' },
+    ])
+  })
+
   it('rejects a file that is not Parquet with a DataError', async () => {
     const file = await tempFile('bad.parquet', 'not parquet at all')
     await assert.rejects(collectBatches(readParquet(file)), DataError)
