@@ -11,6 +11,7 @@
  *
  * @example
  *   npm run bench:data
+ *   BENCH_DATA_PARTS=hashing,store npm run bench:data   # only the featurizing part (bench/data-featurize.ts)
  *   BENCH_DATA_PROMPTS=2000 npm run bench:data
  */
 import { once } from 'node:events'
@@ -168,4 +169,7 @@ async function main() {
   writeFileSync(join(out, 'data.json'), `${JSON.stringify({ prompts: PROMPTS, results }, null, 2)}\n`)
 }
 
-await main()
+// BENCH_DATA_PARTS picks parts: read (this file), hashing and store (data-featurize.ts, the featurizing part).
+const parts = (process.env.BENCH_DATA_PARTS ?? 'read,hashing,store').split(',')
+if (parts.includes('read')) await main()
+if (parts.some((p) => p !== 'read')) await (await import('./data-featurize.ts')).runFeaturizeBench()
