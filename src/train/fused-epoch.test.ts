@@ -62,6 +62,9 @@ for (const [name, extra] of [
   ['mlp [12] gelu', { head: 'mlp', hidden: [12], activation: 'gelu', dropout: 0 }],
   ['mlp [12, 6] relu', { head: 'mlp', hidden: [12, 6], activation: 'relu', dropout: 0 }],
   ['mlp [12, 6] gelu, no clipping', { head: 'mlp', hidden: [12, 6], activation: 'gelu', dropout: 0, clipNorm: 0 }],
+  // The same seed gives the same dropout masks on both paths.
+  ['mlp [12] relu, dropout 0.3', { head: 'mlp', hidden: [12], activation: 'relu', dropout: 0.3 }],
+  ['mlp [12, 6] gelu, dropout 0.2', { head: 'mlp', hidden: [12, 6], activation: 'gelu', dropout: 0.2 }],
 ] as [string, TrainOptions][]) {
   test(`fused epochs match the plain path to float32 rounding: ${name}`, async () => {
     const plain = await train(data(), { ...common, ...extra, fused: false })
@@ -80,7 +83,7 @@ for (const [name, extra] of [
 }
 
 test('fused training is bit-identical per seed and resumes bit-identically', async () => {
-  const o = { ...common, head: 'mlp', hidden: [12], dropout: 0 } as TrainOptions
+  const o = { ...common, head: 'mlp', hidden: [12], dropout: 0.1 } as TrainOptions
   const a = await train(data(), o)
   const b = await train(data(), o)
   assert.deepEqual(bytes(a.head.params), bytes(b.head.params))
@@ -98,6 +101,7 @@ test('fusedEpoch declines (returns null) when a batch has no label, so the plain
   const args = {
     head,
     opt: new AdamW([0.9, 0.999], 1e-8, 0),
+    rng: new Rng(0),
     x,
     z,
     step0: 0,

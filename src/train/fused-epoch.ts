@@ -12,7 +12,8 @@
  *                  r = head(x);  m = ¬isNaN(z);  G = 2·w·m·(r - z)/Σm   (∂(-L_rating)/∂r)
  *                  grads by backprop;  clip;  AdamW with (lr/(1-β₁ᵗ), √(1-β₂ᵗ), 1 - lr·λ) from sched[s]
  *
- * Supports linear and MLP heads with AdamW and no dropout (canFuse); anything else takes the plain path.
+ * Supports linear and MLP heads (with dropout) trained by AdamW on in-memory data (canFuse); anything
+ * else takes the plain path.
  *
  * @example
  *   if (canFuse(o, spec, source)) await fusedEpoch({ head, opt, x, z, order, ... })
@@ -27,22 +28,25 @@ import {
   node,
   tensorInfo,
 } from '../compute/onnx-proto.ts'
+import type { Rng } from '../compute/rng.ts'
 import { computeThreads, ort } from '../compute/session.ts'
-import type { Head, HeadSpec } from '../heads/head.ts'
+import type { Head } from '../heads/head.ts'
 import type { Optimizer } from '../optim/optimizer.ts'
 import { learningRate, type Schedule } from '../optim/schedule.ts'
 import type { BatchSource } from './batch-source.ts'
 import type { ResolvedTrainOptions } from './options.ts'
 
 /** The fused path covers AdamW without dropout on an in-memory source; the plain path does the rest. */
-export function canFuse(o: ResolvedTrainOptions, spec: HeadSpec, source: BatchSource): boolean {
-  return o.optimizer === 'adamw' && (spec.type === 'linear' || spec.dropout === 0) && source.inMemory !== undefined
+export function canFuse(o: ResolvedTrainOptions, source: BatchSource): boolean {
+  return o.optimizer === 'adamw' && source.inMemory !== undefined
 }
 
 interface GraphShape {
   /** Layer widths [d, ...hidden, k]. */
   widths: number[]
   activation: 'gelu' | 'relu'
+  /** Inverted dropout on hidden activations; the keep masks are inputs drawn from the run's Rng. */
+  dropout: number
   clip: boolean
   betas: [number, number]
   eps: number
@@ -78,13 +82,21 @@ export function buildEpochGraph(g: GraphShape): GraphSpec {
   for (let l = 0; l < L; l++) {
     n('Gemm', [`a${l}`, `W${l}_in`, `b${l}_in`], [`y${l}`], { transB: { int: 1 } })
     if (l === L - 1) break
-    if (g.activation === 'relu') n('Relu', [`y${l}`], [`a${l + 1}`])
+    // With dropout the activation goes to h_l and a_{l+1} = h_l ⊙ keep_l/(1-p).
+    const act = g.dropout > 0 ? `h${l}` : `a${l + 1}`
+    if (g.activation === 'relu') n('Relu', [`y${l}`], [act])
     else {
       n('Mul', [`y${l}`, 'invSqrt2'], [`u${l}`])
       n('Erf', [`u${l}`], [`e${l}`])
       n('Add', [`e${l}`, 'one'], [`ep${l}`])
       n('Mul', [`ep${l}`, 'half'], [`Phi${l}`]) // Φ(y)
-      n('Mul', [`y${l}`, `Phi${l}`], [`a${l + 1}`])
+      n('Mul', [`y${l}`, `Phi${l}`], [act])
+    }
+    if (g.dropout > 0) {
+      n('Gather', [`keep${l}`, 'it'], [`kb${l}`], { axis: { int: 0 } })
+      n('Cast', [`kb${l}`], [`kf${l}`], { to: { int: DType.float } })
+      n('Mul', [`kf${l}`, 'dropScale'], [`mk${l}`])
+      n('Mul', [act, `mk${l}`], [`a${l + 1}`])
     }
   }
   const r = `y${L - 1}`
@@ -122,7 +134,10 @@ export function buildEpochGraph(g: GraphShape): GraphSpec {
       n('Mul', [y, `pdf${l}`], [`ypdf${l}`])
       n('Add', [`Phi${l - 1}`, `ypdf${l}`], [`dact${l}`])
     }
-    n('Mul', [`dA${l}`, `dact${l}`], [`G${l - 1}`])
+    if (g.dropout > 0) {
+      n('Mul', [`dA${l}`, `mk${l - 1}`], [`dAm${l}`])
+      n('Mul', [`dAm${l}`, `dact${l}`], [`G${l - 1}`])
+    } else n('Mul', [`dA${l}`, `dact${l}`], [`G${l - 1}`])
   }
   let grad = (p: string) => `g${p}`
 
@@ -201,6 +216,11 @@ export function buildEpochGraph(g: GraphShape): GraphSpec {
       tensorInfo('clip', F, []),
       tensorInfo('trip', DType.int64, []),
       tensorInfo('cond', DType.bool, []),
+      ...(g.dropout > 0
+        ? Array.from({ length: L - 1 }, (_, l) =>
+            tensorInfo(`keep${l}`, DType.bool, ['steps', 'batch', g.widths[l + 1]]),
+          )
+        : []),
       ...pNames.flatMap((p, i) => [
         tensorInfo(`${p}_0`, F, pShapes[i]),
         tensorInfo(`m${p}_0`, F, pShapes[i]),
@@ -229,6 +249,7 @@ export function buildEpochGraph(g: GraphShape): GraphSpec {
       f32('b2', g.betas[1]),
       f32('omb2', 1 - g.betas[1]),
       f32('eps', g.eps),
+      f32('dropScale', 1 / (1 - g.dropout)),
       i64('c0', [0]),
       i64('c1', [1]),
       i64('c2', [2]),
@@ -253,6 +274,8 @@ export interface FusedEpochArgs {
   step0: number
   schedule: Schedule
   o: ResolvedTrainOptions
+  /** The run's Rng; draws the dropout masks. */
+  rng: Rng
   /** Per-attribute loss weights and the training std (train L_rating on the rating scale). */
   weights: number[]
   std: number[]
@@ -277,6 +300,7 @@ export async function fusedEpoch(
   const shape: GraphShape = {
     widths,
     activation: spec.type === 'mlp' ? spec.activation : 'relu',
+    dropout: spec.type === 'mlp' ? spec.dropout : 0,
     clip: o.clipNorm > 0,
     betas: o.betas,
     eps: o.eps,
@@ -326,6 +350,7 @@ export async function fusedEpoch(
       lw2: T(lw2, [k]),
       lwStd2: T(lwStd2, [k]),
       clip: T(Float32Array.of(o.clipNorm), []),
+      ...dropoutMasks(a.rng, shape, count_, rows),
       trip: new ort.Tensor('int64', BigInt64Array.of(BigInt(count_)), []),
       cond: new ort.Tensor('bool', Uint8Array.of(1), []),
       ...carried,
@@ -350,6 +375,23 @@ export async function fusedEpoch(
   })
   a.opt.load({ step: t, buffers })
   return { trainLRating: -lossSum / count, lr, steps }
+}
+
+/**
+ * Keep masks for `steps` batches of `rows`, drawn in exactly the order the plain path draws them
+ * (per step, per hidden layer, row-major), so both paths see the same dropout for a seed.
+ */
+function dropoutMasks(rng: Rng, g: GraphShape, steps: number, rows: number): Record<string, ort.Tensor> {
+  if (g.dropout === 0) return {}
+  const hidden = g.widths.slice(1, -1)
+  const masks = hidden.map((h) => new Uint8Array(steps * rows * h))
+  for (let s = 0; s < steps; s++) {
+    hidden.forEach((h, l) => {
+      const m = masks[l]
+      for (let i = s * rows * h, end = i + rows * h; i < end; i++) m[i] = rng.float() < g.dropout ? 0 : 1
+    })
+  }
+  return Object.fromEntries(masks.map((m, l) => [`keep${l}`, new ort.Tensor('bool', m, [steps, rows, hidden[l]])]))
 }
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>()

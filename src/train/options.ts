@@ -79,9 +79,9 @@ export interface TrainOptions {
   onEpoch?: ((record: EpochRecord) => void) | null
   onStep?: ((progress: StepProgress) => void) | null
   /**
-   * Run each epoch as one onnxruntime graph when the run allows it (AdamW, no dropout, in-memory
-   * data): several times faster for small heads. false forces the plain per-batch path, the
-   * reference the fused one is tested against. Fused epochs report onStep once per epoch.
+   * Run each epoch as one onnxruntime graph when the run allows it (AdamW, in-memory data):
+   * several times faster for small heads. false forces the plain per-batch path, the reference
+   * the fused one is tested against. Fused epochs report onStep once per epoch.
    */
   fused?: boolean
   /** Test hook: return after this epoch as if interrupted (the checkpoint is already written). */

@@ -108,7 +108,9 @@ test('one full-batch SGD step moves the weights by +lr·∂L_rating/∂θ (ascen
   assert.ok(after > before, `L_rating ${before} -> ${after} should increase`)
 })
 
+// The plain per-batch path here; fused-epoch.test.ts covers the same properties for the fused one.
 const mlpOpts: TrainOptions = {
+  fused: false,
   head: 'mlp',
   hidden: [8, 4],
   dropout: 0.2,
@@ -131,33 +133,39 @@ test('the same seed gives bit-identical weights; another seed does not', async (
   )
 })
 
-test('stop after epoch 2 of 5, resume: bit-identical to an uninterrupted run; JSONL log has 5 epochs', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'rewardfit-ckpt-'))
-  const logPath = join(dir, 'log.jsonl')
-  const full = await train(data(), mlpOpts)
-  const part = await train(data(), { ...mlpOpts, checkpointDir: dir, logPath, stopAfterEpoch: 2 })
-  assert.equal(part.history.length, 2)
-  const resumed = await train(data(), { ...mlpOpts, checkpointDir: dir, logPath, resume: true })
-  assert.deepEqual(bytes(resumed.head.params), bytes(full.head.params))
-  assert.equal(resumed.bestEpoch, full.bestEpoch)
-  assert.deepEqual(resumed.targetStats, full.targetStats)
-  const lines = (await readFile(logPath, 'utf8'))
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l))
-  assert.deepEqual(
-    lines.map((l) => l.epoch),
-    [1, 2, 3, 4, 5],
-  )
-  assert.deepEqual(
-    lines.map((l) => l.valLRating),
-    full.history.map((h) => h.valLRating),
-  )
-  for (const key of ['epoch', 'step', 'lr', 'trainLRating', 'valLRating', 'valMse', 'valRmse', 'seconds']) {
-    assert.ok(key in lines[0], key)
-  }
-  assert.equal(lines[4].step, 5 * 15)
-})
+for (const [label, variant] of [
+  ['AdamW', {}],
+  ['SGD with momentum', { optimizer: 'sgd', momentum: 0.9 }],
+] as [string, TrainOptions][]) {
+  test(`${label}: stop after epoch 2 of 5, resume: bit-identical to an uninterrupted run; JSONL log has 5 epochs`, async () => {
+    const opts = { ...mlpOpts, ...variant }
+    const dir = await mkdtemp(join(tmpdir(), 'rewardfit-ckpt-'))
+    const logPath = join(dir, 'log.jsonl')
+    const full = await train(data(), opts)
+    const part = await train(data(), { ...opts, checkpointDir: dir, logPath, stopAfterEpoch: 2 })
+    assert.equal(part.history.length, 2)
+    const resumed = await train(data(), { ...opts, checkpointDir: dir, logPath, resume: true })
+    assert.deepEqual(bytes(resumed.head.params), bytes(full.head.params))
+    assert.equal(resumed.bestEpoch, full.bestEpoch)
+    assert.deepEqual(resumed.targetStats, full.targetStats)
+    const lines = (await readFile(logPath, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    assert.deepEqual(
+      lines.map((l) => l.epoch),
+      [1, 2, 3, 4, 5],
+    )
+    assert.deepEqual(
+      lines.map((l) => l.valLRating),
+      full.history.map((h) => h.valLRating),
+    )
+    for (const key of ['epoch', 'step', 'lr', 'trainLRating', 'valLRating', 'valMse', 'valRmse', 'seconds']) {
+      assert.ok(key in lines[0], key)
+    }
+    assert.equal(lines[4].step, 5 * 15)
+  })
+}
 
 test('a mismatched or corrupt checkpoint is a clear RewardfitError', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'rewardfit-ckpt-'))

@@ -77,7 +77,7 @@ export async function train(data: TrainData, options: TrainOptions = {}): Promis
     await writeFile(o.logPath, '')
   }
   const weights = o.lossWeights ?? undefined
-  const fused = o.fused && canFuse(o, spec, data.train) ? fusedData(data.train, state.stats, o) : null
+  const fused = o.fused && canFuse(o, data.train) ? fusedData(data.train, state.stats, o) : null
   while (!state.stopped && state.epoch < o.epochs) {
     const started = performance.now()
     state.epoch++
@@ -226,7 +226,7 @@ async function runEpoch(
   const weights = o.lossWeights ?? undefined
   const order = s.rng.permutation(n)
   if (fused) {
-    const r = await fusedEpoch({ ...fused, head: s.head, opt: s.opt, order, step0: s.step, schedule, o })
+    const r = await fusedEpoch({ ...fused, head: s.head, opt: s.opt, rng: s.rng, order, step0: s.step, schedule, o })
     if (r !== null) {
       s.step += r.steps
       o.onStep?.({ epoch: s.epoch, step: s.step, rows: s.epoch * n, totalRows: o.epochs * n })
