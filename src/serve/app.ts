@@ -18,13 +18,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { pageBundle } from '../browser/build-bundle.ts'
-import type { RewardModel } from '../model/reward-model.ts'
+import type { TextPair } from '../featurize/featurizer.ts'
+import type { RewardModel, Scored } from '../model/reward-model.ts'
 import { encodeSafetensors } from '../model/safetensors.ts'
+import { FeaturizePool } from './featurize-pool.ts'
 import { errorResponse, HttpError } from './http-errors.ts'
 import { ServerMetrics } from './metrics.ts'
 import { type BatchStats, MicroBatcher } from './micro-batcher.ts'
 import { modelCard } from './model-card.ts'
-import { type ResolvedServeOptions, resolveServeOptions, type ServeOptions } from './options.ts'
+import { autoFeaturizeWorkers, type ResolvedServeOptions, resolveServeOptions, type ServeOptions } from './options.ts'
 import { PAGE_SCRIPT_PATH, pageHtml } from './page.ts'
 import { rankScored } from './rank.ts'
 import { checkLimits, getRewardPairs, getRewardRequest, parseBody, rankRequest, scoreRequest } from './schemas.ts'
@@ -76,12 +78,26 @@ export function buildServer(model: RewardModel, options: BuildServerOptions = {}
   })
   const metrics = new ServerMetrics()
   const k = model.attributes.length
-  // One call per batch: batchSize = the whole batch, so featurizer and head see it at once.
-  const batcher = new MicroBatcher(
-    (pairs) => model.score(pairs, Math.max(1, pairs.length)),
-    k,
-    { waitMs: o.batchWaitMs, maxBatchItems: o.maxBatchItems },
-    (n) => metrics.observeBatch(n),
+  // Workers start with the first batch, so an app that never scores (or a test) spawns none.
+  const workers = o.featurizeWorkers === 'auto' ? autoFeaturizeWorkers() : o.featurizeWorkers
+  let pool: FeaturizePool | null | undefined
+  const scoreBatch = async (pairs: TextPair[]): Promise<Scored> => {
+    if (pool === undefined) pool = FeaturizePool.create(model.featurizer.spec, workers, model.featurizer.dim)
+    if (pool && !pool.broken) {
+      try {
+        const x = await pool.featurize(pairs)
+        return model.scoreFeatures({ rows: pairs.length, cols: model.featurizer.dim, data: x })
+      } catch (err) {
+        // A dead worker must not fail requests: featurize in-process from now on.
+        app.log.error({ err }, 'featurizer worker failed; featurizing on the main thread from now on')
+        pool.broken = true
+      }
+    }
+    // One call per batch: batchSize = the whole batch, so featurizer and head see it at once.
+    return model.score(pairs, Math.max(1, pairs.length))
+  }
+  const batcher = new MicroBatcher(scoreBatch, k, { waitMs: o.batchWaitMs, maxBatchItems: o.maxBatchItems }, (n) =>
+    metrics.observeBatch(n),
   )
   batchStats.set(app, batcher.stats)
   const keyDigest = o.apiKey === null ? null : createHash('sha256').update(o.apiKey).digest()
@@ -135,8 +151,14 @@ export function buildServer(model: RewardModel, options: BuildServerOptions = {}
   app.addHook('onSend', async (_req, reply) => {
     if (closing) reply.header('connection', 'close')
   })
+  // A listening server starts its workers at once, so the first request does not pay for them.
+  app.addHook('onListen', async () => {
+    if (pool === undefined) pool = FeaturizePool.create(model.featurizer.spec, workers, model.featurizer.dim)
+    await pool?.featurize([{ prompt: '', response: 'warm up' }]).catch(() => {})
+  })
   app.addHook('onClose', async () => {
     await batcher.drain()
+    await pool?.close()
   })
 
   const counted = (req: FastifyRequest, n: number): void => {

@@ -94,11 +94,15 @@ export class MicroBatcher {
     }
     const batch = this.queue.splice(0, n)
     this.queuedItems -= items
-    this.running = this.run(batch, items).finally(() => {
-      this.running = null
-      // Requests that queued while this batch ran have already waited; score them now.
-      if (this.queue.length > 0) this.flush()
-    })
+    // Requests that queued while this batch ran have already waited: score them next, but first let
+    // the event loop read the sockets that became ready meanwhile (setImmediate runs after I/O), so
+    // their requests join the next batch in arrival order instead of waiting behind it.
+    this.running = this.run(batch, items)
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => {
+        this.running = null
+        if (this.queue.length > 0) this.flush()
+      })
   }
 
   private async run(batch: Pending[], items: number): Promise<void> {

@@ -4,8 +4,10 @@
  *
  * @example
  *   resolveServeOptions({ maxItems: 64 })
- *   // { maxBodyBytes: 4194304, maxItems: 64, maxChars: 32768, batchWaitMs: 2, maxBatchItems: 256, apiKey: null }
+ *   // { maxBodyBytes: 4194304, maxItems: 64, maxChars: 32768, batchWaitMs: 2, maxBatchItems: 256, apiKey: null,
+ *   //   featurizeWorkers: 'auto' }
  */
+import { availableParallelism } from 'node:os'
 import { OptionError } from '../errors.ts'
 
 export interface ServeOptions {
@@ -24,6 +26,11 @@ export interface ServeOptions {
   maxBatchItems?: number
   /** When set, every route but /healthz needs `Authorization: Bearer <apiKey>`. */
   apiKey?: string | null
+  /**
+   * Worker threads that featurize (hashing backbone only; others run in-process). 'auto' → one per
+   * core but one, at least 1 and at most 4. 0 featurizes on the main thread. Range [0, 64].
+   */
+  featurizeWorkers?: number | 'auto'
 }
 
 export const SERVE_DEFAULTS = {
@@ -33,9 +40,13 @@ export const SERVE_DEFAULTS = {
   batchWaitMs: 2,
   maxBatchItems: 256,
   apiKey: null,
+  featurizeWorkers: 'auto',
 } satisfies Required<ServeOptions>
 
 export type ResolvedServeOptions = Required<ServeOptions>
+
+/** What featurizeWorkers: 'auto' means on this machine. */
+export const autoFeaturizeWorkers = (): number => Math.min(4, Math.max(1, availableParallelism() - 1))
 
 export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions {
   const defined = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
@@ -49,6 +60,16 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
   positiveInt('maxBatchItems', r.maxBatchItems)
   if (!(typeof r.batchWaitMs === 'number' && r.batchWaitMs >= 0 && r.batchWaitMs <= 1000)) {
     throw new OptionError('batchWaitMs', r.batchWaitMs, 'a number of milliseconds in [0, 1000]')
+  }
+  if (
+    r.featurizeWorkers !== 'auto' &&
+    !(Number.isInteger(r.featurizeWorkers) && r.featurizeWorkers >= 0 && r.featurizeWorkers <= 64)
+  ) {
+    throw new OptionError(
+      'featurizeWorkers',
+      r.featurizeWorkers,
+      "'auto' or an integer in [0, 64] (0 featurizes on the main thread)",
+    )
   }
   if (r.apiKey !== null && (typeof r.apiKey !== 'string' || r.apiKey.length === 0 || /\s/.test(r.apiKey))) {
     throw new OptionError('apiKey', '(hidden)', 'a non-empty string without whitespace, or null for no key')

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { hashingModel } from '../../test/browser/hashing-model.ts'
+import { encodeSafetensors } from '../model/safetensors.ts'
+import { localModel } from './local-model.ts'
+
+const pairs = [
+  { prompt: 'What is 2 + 2?', response: 'Four.' },
+  { prompt: 'What is 2 + 2?', response: 'It is 4, because two plus two makes four.' },
+]
+
+for (const head of ['linear', 'mlp'] as const) {
+  test(`localModel rebuilds a ${head} model from config.json and head.safetensors bytes, scoring identically`, async () => {
+    const model = hashingModel({ head })
+    const config = JSON.parse(JSON.stringify(model.config))
+    const local = localModel(config, encodeSafetensors(model.head.params))
+    const a = await model.score(pairs)
+    const b = await local.score(pairs)
+    assert.deepEqual(b.rewards, a.rewards)
+    assert.deepEqual(b.scores, a.scores)
+    assert.notEqual(a.rewards[0], a.rewards[1])
+  })
+}
+
+test('localModel names the field and the fix for files it cannot use', () => {
+  const model = hashingModel()
+  const head = encodeSafetensors(model.head.params)
+  const config = () => JSON.parse(JSON.stringify(model.config))
+  assert.throws(
+    () => localModel({ ...config(), featurizer: { type: 'onnx', path: 'x' } }, head),
+    /field "featurizer" is "onnx"; only the "hashing" backbone runs in the browser/,
+  )
+  assert.throws(
+    () => localModel({ ...config(), attributeWeights: [1] }, head),
+    /field "attributeWeights" must be a list with one entry per attribute \(3\)/,
+  )
+  assert.throws(() => localModel([], head), /field "attributes"/)
+  assert.throws(() => localModel(config(), head.subarray(0, 20)), /head.safetensors/)
+  const other = hashingModel({ dim: 256 })
+  assert.throws(
+    () => localModel(config(), encodeSafetensors(other.head.params)),
+    /shape \[3,256\].*\[3,512\]|do not belong together/,
+  )
+})

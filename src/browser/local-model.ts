@@ -1,0 +1,51 @@
+/**
+ * A RewardModel built in the browser from a model folder's config.json and head.safetensors, so the
+ * page can score without a server. Only the hashing backbone runs here (it needs no model weights);
+ * the heads run on the plain TypeScript gemm.
+ *
+ * @example
+ *   const model = localModel(JSON.parse(configText), new Uint8Array(await headFile.arrayBuffer()))
+ *   const { rewards } = await model.score([{ prompt: 'Hi', response: 'Hello!' }])
+ */
+import { RewardfitError } from '../errors.ts'
+import { createHashingFeaturizer } from '../featurize/hashing.ts'
+import type { HeadSpec } from '../heads/head.ts'
+import { headFromParams } from '../heads/registry.ts'
+import type { ModelConfig } from '../model/config.ts'
+import { RewardModel } from '../model/reward-model.ts'
+import { decodeSafetensors } from '../model/safetensors.ts'
+
+/** Checks the parts of config.json that scoring reads; names the field and the fix. */
+export function checkLocalConfig(value: unknown): ModelConfig {
+  const fail = (field: string, why: string): never => {
+    throw new RewardfitError(`config.json: field "${field}" ${why}; choose the config.json of a rewardfit model folder`)
+  }
+  if (typeof value !== 'object' || value === null) return fail('(root)', 'is not a JSON object')
+  const c = value as Partial<ModelConfig>
+  if (!Array.isArray(c.attributes) || c.attributes.length === 0) fail('attributes', 'must be a non-empty list of names')
+  const k = (c.attributes as string[]).length
+  for (const f of ['attributeWeights', 'targetStats', 'scales'] as const) {
+    if (!Array.isArray(c[f]) || (c[f] as unknown[]).length !== k)
+      fail(f, `must be a list with one entry per attribute (${k})`)
+  }
+  if (typeof c.head !== 'object' || c.head === null) fail('head', 'is missing')
+  if (c.featurizer?.type !== 'hashing') {
+    fail(
+      'featurizer',
+      `is ${JSON.stringify(c.featurizer?.type ?? null)}; only the "hashing" backbone runs in the browser (use the server for others)`,
+    )
+  }
+  return c as ModelConfig
+}
+
+export function localModel(config: unknown, headBytes: Uint8Array): RewardModel {
+  const c = checkLocalConfig(config)
+  const featurizer = createHashingFeaturizer(c.featurizer ?? {})
+  const head = headFromParams(c.head as HeadSpec, decodeSafetensors(headBytes, 'head.safetensors').tensors)
+  if (head.spec.inputDim !== featurizer.dim) {
+    throw new RewardfitError(
+      `config.json: the head takes ${head.spec.inputDim} features but the featurizer makes ${featurizer.dim}; the files do not belong together`,
+    )
+  }
+  return new RewardModel(c, head, featurizer)
+}
