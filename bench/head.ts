@@ -104,7 +104,12 @@ interface Figures {
 }
 
 function peer(kase: string, threads: number, epochs: number): Figures {
-  const env = { ...process.env, OMP_NUM_THREADS: `${threads}`, OPENBLAS_NUM_THREADS: `${threads}`, MKL_NUM_THREADS: `${threads}` }
+  const env = {
+    ...process.env,
+    OMP_NUM_THREADS: `${threads}`,
+    OPENBLAS_NUM_THREADS: `${threads}`,
+    MKL_NUM_THREADS: `${threads}`,
+  }
   const r = spawnSync('/usr/bin/python3', [PEER, DATA_DIR, kase, `${threads}`, `${epochs}`], { encoding: 'utf8', env })
   if (r.status !== 0) throw new Error(`peer ${kase} failed: ${r.stderr}`)
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!)
@@ -113,7 +118,8 @@ function peer(kase: string, threads: number, epochs: number): Figures {
 /** The better of 1 and 2 torch threads, by mean epoch time. */
 function bestPeer(kase: string, epochs: number): Figures {
   const runs = [1, 2].map((t) => peer(kase, t, epochs))
-  for (const r of runs) console.log(`  torch ${r.threads} thread(s): ${fmt(perEpoch(r))} s/epoch, val MSE ${r.valMse.toFixed(5)}`)
+  for (const r of runs)
+    console.log(`  torch ${r.threads} thread(s): ${fmt(perEpoch(r))} s/epoch, val MSE ${r.valMse.toFixed(5)}`)
   return runs.reduce((a, b) => (perEpoch(b) < perEpoch(a) ? b : a))
 }
 
@@ -153,18 +159,24 @@ async function tsTrain(data: { train: Split; val: Split }, kase: 'linear' | 'mlp
 const results: Record<string, unknown>[] = []
 function report(name: string, ours: number, theirs: number, unit: string, extra: Record<string, unknown> = {}): void {
   const ratio = ours / theirs
-  console.log(`${name}: rewardfit ${fmt(ours)} ${unit}, torch ${fmt(theirs)} ${unit}, ratio ${ratio.toFixed(2)}`)
-  results.push({ name, rewardfit: ours, peer: theirs, unit, ratio, ...extra })
+  const peerName = name.startsWith('ridge') ? 'sklearn' : 'torch'
+  const v = (x: number) => (unit ? `${fmt(x)} ${unit}` : x.toFixed(5))
+  console.log(`${name}: rewardfit ${v(ours)}, ${peerName} ${v(theirs)}, ratio ${ratio.toFixed(3)}`)
+  results.push({ name, rewardfit: ours, peer: theirs, peerName, unit, ratio, ...extra })
 }
 
 async function main(): Promise<void> {
   const cases = (process.env.BENCH_CASES ?? 'linear,mlp,ridge').split(',')
   const t0 = performance.now()
   const data = await makeData()
-  console.log(`data: ${N} x ${D} (+${N_VAL} validation), k = ${K}, in ${DATA_DIR} (${fmt((performance.now() - t0) / 1000)} s)`)
+  console.log(
+    `data: ${N} x ${D} (+${N_VAL} validation), k = ${K}, in ${DATA_DIR} (${fmt((performance.now() - t0) / 1000)} s)`,
+  )
   for (const kase of ['linear', 'mlp'] as const) {
     if (!cases.includes(kase)) continue
-    console.log(`\n== ${kase} head, AdamW (weight decay ${HYPER.weightDecay}), batch ${HYPER.batchSize}, ${EPOCHS[kase]} epochs`)
+    console.log(
+      `\n== ${kase} head, AdamW (weight decay ${HYPER.weightDecay}), batch ${HYPER.batchSize}, ${EPOCHS[kase]} epochs`,
+    )
     const ours = await tsTrain(data, kase)
     console.log(`  rewardfit: ${ours.seconds.map(fmt).join(', ')} s per epoch; val MSE ${ours.valMse.toFixed(5)}`)
     const theirs = bestPeer(kase, EPOCHS[kase])
@@ -182,14 +194,22 @@ async function ridgeCase(data: { train: Split; val: Split }): Promise<void> {
   const fit = await fitRidge(acc, { alpha: HYPER.ridgeAlpha })
   const ours = (performance.now() - t0) / 1000
   const runs = [1, 2].map((t) => peer('ridge', t, 1))
-  for (const r of runs) console.log(`  sklearn ${r.threads} thread(s): ${fmt(r.seconds[0])} s, sklearn vs numpy ${r.sklearnVsNumpyMaxAbs}`)
+  for (const r of runs)
+    console.log(`  sklearn ${r.threads} thread(s): ${fmt(r.seconds[0])} s, sklearn vs numpy ${r.sklearnVsNumpyMaxAbs}`)
   const theirs = runs.reduce((a, b) => (b.seconds[0] < a.seconds[0] ? b : a))
   const ref = readFileSync(join(DATA_DIR, 'ridge-numpy-weight.bin'))
   const refW = new Float32Array(ref.buffer, ref.byteOffset, ref.byteLength / 4)
   const w = fit.params['linear.weight'].data
   let maxAbs = 0
-  for (let i = 0; i < w.length; i++) maxAbs = Math.max(maxAbs, Math.abs(w[i] - refW[i]))
-  console.log(`  rewardfit ${fmt(ours)} s (solver ${fit.solverUsed}); max |W - numpy solve| = ${maxAbs.toExponential(2)}`)
+  let maxW = 0
+  for (let i = 0; i < w.length; i++) {
+    maxAbs = Math.max(maxAbs, Math.abs(w[i] - refW[i]))
+    maxW = Math.max(maxW, Math.abs(refW[i]))
+  }
+  if (refW.length !== w.length) throw new Error(`numpy weights have ${refW.length} values, rewardfit ${w.length}`)
+  console.log(
+    `  rewardfit ${fmt(ours)} s (solver ${fit.solverUsed}); max |W - numpy float64 solve| = ${maxAbs.toExponential(2)} (max |W| ${maxW.toFixed(4)}; target 1e-4)`,
+  )
   report('ridge fit s', ours, theirs.seconds[0], 's', { maxAbsVsNumpy: maxAbs, peerThreads: theirs.threads })
 }
 
