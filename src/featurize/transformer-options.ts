@@ -56,6 +56,8 @@ export type ResolvedTransformerSpec =
 /** Progress of loading and featurizing, for a CLI bar or log. */
 export type TransformerProgress =
   | { phase: 'download'; file: string; loadedBytes: number; totalBytes?: number }
+  /** Something the user should know that is not an error (e.g. a decoder with no chat template). */
+  | { phase: 'warning'; message: string }
   /** After each featurize call: rows whose prompt (or response start) was cut to fit maxLength. */
   | { phase: 'truncated'; rows: number; batchRows: number; totalTruncatedRows: number }
 

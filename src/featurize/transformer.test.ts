@@ -280,8 +280,11 @@ describe('transformer featurizer: fingerprint, fallback and errors', () => {
     const cfgPath = join(dir, 'tokenizer_config.json')
     const { chat_template: _, ...cfg } = JSON.parse(await readFile(cfgPath, 'utf8'))
     await writeFile(cfgPath, JSON.stringify(cfg))
-    const f = await createTransformerFeaturizer({ type: 'onnx', path: dir })
+    const events: TransformerProgress[] = []
+    const f = await createTransformerFeaturizer({ type: 'onnx', path: dir }, { onProgress: (e) => events.push(e) })
     assert.equal(f.render, 'plain')
+    assert.equal(events.length, 1)
+    assert.match(JSON.stringify(events[0]), /"phase":"warning".*no chat template/)
     const { AutoTokenizer } = await import('@huggingface/transformers')
     const tok = await AutoTokenizer.from_pretrained(dir, { local_files_only: true })
     const { createDecoderRows } = await import('./transformer-inputs.ts')

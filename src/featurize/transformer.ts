@@ -183,6 +183,12 @@ async function buildFeaturizer(
     )
   }
   const render = architecture === 'encoder' ? 'pair' : decoderMode(tokenizer, s.template)
+  if (architecture === 'decoder' && render === 'plain' && s.template === 'auto') {
+    options.onProgress?.({
+      phase: 'warning',
+      message: `${files.folder}: the tokenizer has no chat template; rendering pairs as "prompt\n\nresponse"`,
+    })
+  }
   const rows =
     architecture === 'encoder'
       ? createEncoderRows(tokenizer, s.maxLength)
