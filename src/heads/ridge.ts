@@ -8,11 +8,12 @@
  * α is on the sum-of-squares scale (as sklearn's Ridge). The default grid is log-spaced relative to
  * trace(X̃ᵀX̃)/d, so it is unchanged when features are rescaled or rows duplicated.
  *
- * Solvers: 'eigen' factors X̃ᵀX̃ = V·diag(e)·Vᵀ once (plain TypeScript, ~9·d³ flops: 2.5 s at d = 768,
- * 6.6 s at d = 1024, minutes at d = 4096), after which each α costs O(d²). 'cholesky' factors
- * X̃ᵀX̃ + α·I per α with its O(d³) part on onnxruntime (0.12-0.17 s at d = 768-1024, ~1.5 s at d = 4096).
- * Measured here, a 15-point grid is cheaper with Cholesky from d ≈ 600 up, so 'auto' picks eigen
- * up to EIGEN_MAX_DIM and Cholesky above. Only eigen handles α = 0 on a singular Gram (pseudo-inverse).
+ * Solvers: 'eigen' factors X̃ᵀX̃ = V·diag(e)·Vᵀ once (plain TypeScript, ~9·d³ flops: measured 2.5 s
+ * at d = 768, 6.6 s at d = 1024, ~5 CPU-minutes at d = 4096), after which each α costs O(d²).
+ * 'cholesky' factors X̃ᵀX̃ + α·I per α with its O(d³) part on onnxruntime (0.12-0.17 s at d = 768-1024,
+ * ~5 s at d = 4096, on the shared 2-core machine). A 15-point grid is about as fast either way at
+ * d = 768 and much faster with Cholesky above, so 'auto' picks eigen up to EIGEN_MAX_DIM and for a
+ * single α always Cholesky. Only eigen handles α = 0 on a singular Gram (pseudo-inverse).
  *
  * @example
  *   const train = await accumulateRidge(trainSource)
