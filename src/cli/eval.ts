@@ -265,7 +265,8 @@ function ratingTables(r: RatingReport): string {
 function pairTables(m: NonNullable<ModelEvaluation['pairs']>): string {
   const p = m.report
   const rows: unknown[][] = [['all pairs', p.accuracy, ci(p.ci?.accuracy), p.mean_margin, p.ties, p.n]]
-  for (const [name, s] of Object.entries(p.subsets)) rows.push([name, s.accuracy, '', s.mean_margin, s.ties, s.n])
+  for (const [name, s] of Object.entries(p.subsets))
+    rows.push([name, s.accuracy, ci(s.ci?.accuracy), s.mean_margin, s.ties, s.n])
   const parts = [
     'preference pairs (a tie counts half)',
     table(['', 'accuracy', 'interval', 'mean margin', 'ties', 'n'], rows),
@@ -295,9 +296,8 @@ function comparisonTable(c: Comparison): string {
   }
   for (const [name, m] of Object.entries(c.attributes ?? {})) add(name, m)
   add('reward', c.reward)
-  if (c.pairs) {
-    const a = c.pairs.accuracy
-    rows.push(['pairs', 'accuracy', a.a, a.b, a.diff, ci(a.diff_ci), a.b_better, p(a.p_value)])
+  for (const [k, a] of Object.entries(c.pairs ?? {})) {
+    rows.push(['pairs', k, a.a, a.b, a.diff, ci(a.diff_ci), a.b_better, p(a.p_value)])
   }
   return [
     `B = ${c.b} against A = ${c.a} (paired bootstrap, ${c.resamples} resamples; p = share of resamples where B is not better)`,

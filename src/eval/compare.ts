@@ -43,7 +43,8 @@ export interface Comparison {
   level: number
   attributes?: Record<string, Record<RatingMetricName, MetricComparison>>
   reward?: Record<RatingMetricName, MetricComparison>
-  pairs?: { accuracy: MetricComparison }
+  /** Accuracy, and the section score when sections were given. */
+  pairs?: { accuracy: MetricComparison; score?: MetricComparison }
 }
 
 export function compareMetric(
@@ -103,15 +104,20 @@ export function compareModels(
       out.reward = column(REWARD_COLUMN, ra.report.reward, rb.report.reward)
   }
   if (a.pairs && b.pairs) {
+    const pa = a.pairs
+    const pb = b.pairs
     out.pairs = {
       accuracy: compareMetric(
-        a.pairs.report.accuracy,
-        b.pairs.report.accuracy,
-        a.pairs.stats.accuracy,
-        b.pairs.stats.accuracy,
+        pa.report.accuracy,
+        pb.report.accuracy,
+        pa.stats.accuracy,
+        pb.stats.accuracy,
         true,
         level,
       ),
+    }
+    if (pa.stats.score && pb.stats.score && pa.report.score !== undefined && pb.report.score !== undefined) {
+      out.pairs.score = compareMetric(pa.report.score, pb.report.score, pa.stats.score, pb.stats.score, true, level)
     }
   }
   return out

@@ -61,16 +61,18 @@ export function pairTable(p: PairReport): string {
     `<tr><th>all pairs</th>${cell('pairs.accuracy', p.accuracy, p.ci?.accuracy)}${cell('pairs.mean_margin', p.mean_margin, p.ci?.mean_margin)}${cell('pairs.ties', p.ties)}${cell('pairs.n', p.n)}</tr>`,
     ...Object.entries(p.subsets).map(
       ([name, s]) =>
-        `<tr><th>${escapeHtml(name)}</th>${cell(`pairs.subsets.${name}.accuracy`, s.accuracy)}${cell(`pairs.subsets.${name}.mean_margin`, s.mean_margin)}${cell(`pairs.subsets.${name}.ties`, s.ties)}${cell(`pairs.subsets.${name}.n`, s.n)}</tr>`,
+        `<tr><th>${escapeHtml(name)}</th>${cell(`pairs.subsets.${name}.accuracy`, s.accuracy, s.ci?.accuracy)}${cell(`pairs.subsets.${name}.mean_margin`, s.mean_margin)}${cell(`pairs.subsets.${name}.ties`, s.ties)}${cell(`pairs.subsets.${name}.n`, s.n)}</tr>`,
     ),
   ]
   let sections = ''
   if (p.sections) {
     const srows = Object.entries(p.sections).map(
       ([name, s]) =>
-        `<tr><th>${escapeHtml(name)}</th>${cell(`pairs.sections.${name}.score`, s.score)}${cell(`pairs.sections.${name}.n`, s.n)}<td class="text">${escapeHtml(s.missing.join(', ') || '—')}</td></tr>`,
+        `<tr><th>${escapeHtml(name)}</th>${cell(`pairs.sections.${name}.score`, s.score, s.ci)}${cell(`pairs.sections.${name}.n`, s.n)}<td class="text">${escapeHtml(s.missing.join(', ') || '—')}</td></tr>`,
     )
-    srows.push(`<tr><th>score (mean of sections)</th>${cell('pairs.score', p.score)}<td></td><td></td></tr>`)
+    srows.push(
+      `<tr><th>score (mean of sections)</th>${cell('pairs.score', p.score, p.ci?.score)}<td></td><td></td></tr>`,
+    )
     sections = `<table class="metrics">${head(['section', 'score', 'n', 'subsets missing from the data'])}<tbody>${srows.join('')}</tbody></table>`
   }
   return `<table class="metrics">${head(['', 'accuracy', 'mean margin', 'ties', 'n'])}<tbody>${rows.join('')}</tbody></table>${sections}<p class="note">A pair is won when reward(chosen) &gt; reward(rejected); a tie counts half.</p>`
