@@ -70,7 +70,7 @@ export class FeaturizePool {
 
   /** A pool for `spec`, or null when that featurizer cannot run on workers (or size is 0). */
   static create(spec: FeaturizerSpec | null, size: number, dim: number): FeaturizePool | null {
-    if (!spec || spec.type !== 'hashing' || size < 1) return null
+    if (spec?.type !== 'hashing' || size < 1) return null
     return new FeaturizePool(spec, size, dim)
   }
 

@@ -7,6 +7,8 @@ import { spawn } from 'node:child_process'
 import { request } from 'node:http'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import Fastify from 'fastify'
+import { serveUntilSignal } from './listen.ts'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -74,4 +76,19 @@ test('SIGTERM finishes in-flight requests, stops accepting, and exits 0', async 
   assert.equal(await exited, 0, err)
   assert.match(out, /shutdown SIGTERM\n[\s\S]*closed\n/)
   await assert.rejects(post(`${url}/v1/score`, { items: [{ prompt: 'a', response: 'b' }] }), /ECONNREFUSED/)
+})
+
+test('a port in use is a RewardfitError that says how to fix it', async () => {
+  const first = Fastify()
+  await first.listen({ host: '127.0.0.1', port: 0 })
+  const addr = first.server.address()
+  const port = typeof addr === 'object' && addr ? addr.port : 0
+  try {
+    await assert.rejects(serveUntilSignal(Fastify(), { host: '127.0.0.1', port, signals: [] }), {
+      name: 'RewardfitError',
+      message: new RegExp(`127\\.0\\.0\\.1:${port} is already in use; choose another --port`),
+    })
+  } finally {
+    await first.close()
+  }
 })

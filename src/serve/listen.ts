@@ -7,6 +7,7 @@
  *   await serveUntilSignal(buildServer(model), { host: '127.0.0.1', port: 8000, onListening: (url) => console.log(url) })
  */
 import type { FastifyInstance } from 'fastify'
+import { RewardfitError } from '../errors.ts'
 
 export interface ListenOptions {
   /** Interface to bind; the default keeps the server on this machine. '0.0.0.0' exposes it. */
@@ -34,7 +35,9 @@ export async function serveUntilSignal(app: FastifyInstance, options: ListenOpti
   })
   for (const s of signals) process.once(s, stop)
   try {
-    await app.listen({ host: o.host, port: o.port })
+    await app.listen({ host: o.host, port: o.port }).catch((err: NodeJS.ErrnoException) => {
+      throw bindError(err, o.host, o.port)
+    })
     const addr = app.server.address()
     const port = typeof addr === 'object' && addr ? addr.port : o.port
     const host = o.host.includes(':') ? `[${o.host}]` : o.host
@@ -44,5 +47,30 @@ export async function serveUntilSignal(app: FastifyInstance, options: ListenOpti
   } finally {
     for (const s of signals) process.off(s, stop)
     await app.close()
+  }
+}
+
+/** A bind failure phrased with its fix. */
+function bindError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  const at = `${host}:${port}`
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new RewardfitError(
+        `${at} is already in use; choose another --port (0 picks a free one) or stop the other server`,
+        { cause: err },
+      )
+    case 'EACCES':
+      return new RewardfitError(
+        `not allowed to bind ${at}; ports below 1024 need privileges, choose a --port above 1023`,
+        { cause: err },
+      )
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+      return new RewardfitError(
+        `cannot bind ${at}: no such interface on this machine; use 127.0.0.1, 0.0.0.0 or one of its addresses`,
+        { cause: err },
+      )
+    default:
+      return err
   }
 }
