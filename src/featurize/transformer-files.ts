@@ -8,10 +8,10 @@
  *   await hashModelFiles(files)   // 64 hex chars
  */
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
 import { RewardfitError } from '../errors.ts'
+import { type FileHashOptions, sha256File } from './gguf-file-hash.ts'
 
 /** ONNX locations tried in order: transformers.js Hub repos (onnx/), then optimum-cli exports (root). */
 export const ONNX_CANDIDATES = ['onnx/model.onnx', 'model.onnx'] as const
@@ -71,27 +71,10 @@ export async function findModelFiles(folderPath: string): Promise<ModelFiles> {
   return { folder, onnx: onnx!, hashed }
 }
 
-const hashMemo = new Map<string, Promise<string>>()
-
-/** sha256 of one file, streamed; remembered per (path, size, mtime) within the process. */
-export async function sha256File(path: string): Promise<string> {
-  const st = await stat(path)
-  const key = `${path}\n${st.size}\n${st.mtimeMs}`
-  let h = hashMemo.get(key)
-  if (!h) {
-    h = (async () => {
-      const hash = createHash('sha256')
-      for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer)
-      return hash.digest('hex')
-    })()
-    hashMemo.set(key, h)
-  }
-  return h
-}
-
 /** One digest over the folder-relative names and contents of every file that shapes the vectors. */
-export async function hashModelFiles(files: ModelFiles): Promise<string> {
-  const digests = await Promise.all(files.hashed.map(sha256File))
+export async function hashModelFiles(files: ModelFiles, options: FileHashOptions = {}): Promise<string> {
+  // With a cacheDir, each file's sha256 is remembered by (path, size, mtime): a 2 GB graph is hashed once.
+  const digests = await Promise.all(files.hashed.map((f) => sha256File(f, options)))
   const h = createHash('sha256')
   files.hashed.forEach((f, i) => {
     h.update(`${relative(files.folder, f)}\0${digests[i]}\n`)

@@ -64,6 +64,8 @@ describe('hf: backbone through a local Hub server', () => {
     )
     assert.equal(g.fingerprint, f.fingerprint)
     assert.equal(hub.requests.length, before)
+    // File hashes are remembered next to the models, so big graphs are hashed once.
+    assert.ok((await readdir(join(cacheDir, 'file-sha256'))).length >= 4)
     await f.dispose()
     await g.dispose()
   })

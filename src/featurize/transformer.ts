@@ -206,7 +206,9 @@ async function buildFeaturizer(
   // batchSize, threads and the padding side change speed, not vectors: not fingerprinted.
   const { batchSize: _b, threads: _t, ...vectorOptions } = resolved
   const source = s.type === 'onnx' ? {} : { model: s.model, revision: s.revision }
-  const fingerprint = `${TRANSFORMER_FEATURIZER_VERSION}:${await hashModelFiles(files).then((filesHash) =>
+  const fingerprint = `${TRANSFORMER_FEATURIZER_VERSION}:${await hashModelFiles(files, {
+    cacheDir: options.cacheDir,
+  }).then((filesHash) =>
     sha256Hex(stableStringify({ ...vectorOptions, path: undefined, ...source, render, output: outputName, filesHash })),
   )}`
 
