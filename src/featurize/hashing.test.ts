@@ -171,3 +171,21 @@ test('word-only and char-only variants still give unit blocks', async () => {
     assert.ok(Math.abs(Math.hypot(...x.subarray(f.promptDim, f.promptDim + f.responseDim)) - 1) < 1e-6)
   }
 })
+
+test('the hashing featurizer bundles for a browser: no Node-only imports', async () => {
+  const esbuild = await import('esbuild')
+  const { fileURLToPath } = await import('node:url')
+  const entry = fileURLToPath(new URL('./hashing.ts', import.meta.url))
+  // platform 'browser' fails the build on any node: import; Buffer/process would be free globals.
+  const out = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    platform: 'browser',
+    format: 'esm',
+    logLevel: 'silent',
+  })
+  const code = out.outputFiles[0].text
+  assert.doesNotMatch(code, /\bBuffer\b|\bprocess\.|require\(/)
+  assert.match(code, /createHashingFeaturizer/)
+})
