@@ -75,7 +75,7 @@ export function toExample(record: RawRecord, ctx: ExampleContext): RatingExample
     return bad(
       'missing-response',
       `no response (field "${ctx.responseColumn}" is empty or absent, and there are no "${ctx.messagesColumn}" chat turns); ` +
-        'fill it in, map the right column with --response-column, or skip such rows (--skip-invalid)',
+        'fill it in, map the right column with --response, or skip such rows (--skip-invalid)',
       ctx.responseColumn,
     )
   }
@@ -91,7 +91,7 @@ export function toExample(record: RawRecord, ctx: ExampleContext): RatingExample
       return bad(
         'missing-prompt',
         `no prompt (field "${ctx.promptColumn}" is empty or absent, and there are no "${ctx.messagesColumn}" chat turns); ` +
-          'fill it in, map the right column with --prompt-column, or skip such rows (--skip-invalid)',
+          'fill it in, map the right column with --prompt, or skip such rows (--skip-invalid)',
         ctx.promptColumn,
       )
     }
