@@ -78,19 +78,69 @@ export function pairTable(p: PairReport): string {
   return `<table class="metrics">${head(['', 'accuracy', 'mean margin', 'ties', 'n'])}<tbody>${rows.join('')}</tbody></table>${sections}<p class="note">A pair is won when reward(chosen) &gt; reward(rejected); a tie counts half.</p>`
 }
 
-/** B against A per metric: both values, the difference with its interval, and the paired-bootstrap figures. */
+/**
+ * B against A: one row per column, one cell per metric holding B − A with its interval and the
+ * paired-bootstrap p (share of resamples where B is not better). Green cells: B better at p < 0.05;
+ * red: A better at p > 0.95.
+ */
 export function comparisonTable(c: Comparison): string {
-  const rows: string[] = []
-  const add = (label: string, path: string, m: Record<string, MetricComparison> | undefined) => {
-    if (!m) return
-    for (const [metric, v] of Object.entries(m)) {
-      rows.push(
-        `<tr><th>${escapeHtml(label)}</th><td class="text">${escapeHtml(metric)}</td>${cell(`${path}.${metric}.a`, v.a)}${cell(`${path}.${metric}.b`, v.b)}${cell(`${path}.${metric}.diff`, v.diff, v.diff_ci)}${cell(`${path}.${metric}.b_better`, v.b_better)}${cell(`${path}.${metric}.p_value`, v.p_value)}</tr>`,
-      )
-    }
+  const diffCell = (path: string, v: MetricComparison) => {
+    const sig = v.p_value < 0.05 ? ' class="better"' : v.p_value > 0.95 ? ' class="worse"' : ''
+    const p = v.p_value === 0 ? `&lt;${(1 / c.resamples).toPrecision(2)}` : fmt(v.p_value, 3)
+    return cell(`${path}.diff`, v.diff, v.diff_ci)
+      .replace('<td', `<td${sig}`)
+      .replace('</td>', `<br><span class="ci">p ${p}</span></td>`)
   }
-  for (const [name, m] of Object.entries(c.attributes ?? {})) add(name, `attributes.${name}`, m)
-  add('reward (merged)', 'reward', c.reward)
-  add('pairs', 'pairs', c.pairs)
-  return `<table class="metrics">${head(['', 'metric', `A: ${c.a}`, `B: ${c.b}`, 'B − A', 'B better (share)', 'p (B not better)'])}<tbody>${rows.join('')}</tbody></table><p class="note">Paired bootstrap over the same ${c.resamples} resamples (seed ${c.seed}); "B better" is the share of resamples where B's metric is better, ties half.</p>`
+  const rows: string[] = []
+  const columns: [string, string, Record<string, MetricComparison> | undefined][] = [
+    ...Object.entries(c.attributes ?? {}).map(
+      ([n, m]) => [n, `attributes.${n}`, m] as [string, string, Record<string, MetricComparison>],
+    ),
+    ['reward (merged)', 'reward', c.reward],
+  ]
+  for (const [label, path, m] of columns) {
+    if (!m) continue
+    rows.push(
+      `<tr><th>${escapeHtml(label)}</th>${RATING_METRIC_NAMES.map((k) => diffCell(`${path}.${k}`, m[k])).join('')}</tr>`,
+    )
+  }
+  const ratings = rows.length
+    ? `<table class="metrics">${head(['B − A', ...RATING_METRIC_NAMES])}<tbody>${rows.join('')}</tbody></table>`
+    : ''
+  const pairs = c.pairs
+    ? `<table class="metrics">${head(['B − A', ...Object.keys(c.pairs).map((k) => `pairs ${k}`)])}<tbody><tr><th>preference pairs</th>${Object.entries(
+        c.pairs,
+      )
+        .map(([k, v]) => diffCell(`pairs.${k}`, v as MetricComparison))
+        .join('')}</tr></tbody></table>`
+    : ''
+  return `${ratings}${pairs}<p class="note">B = ${escapeHtml(c.b)}, A = ${escapeHtml(c.a)}. Each cell: B − A, its ${Math.round(c.level * 100)}% interval, and p = share of ${c.resamples} paired bootstrap resamples (seed ${c.seed}) where B is not better (lower is better for mse, rmse, mae; higher for the rest). Green: B better at p &lt; 0.05; red: A better.</p>`
+}
+
+/**
+ * Several models side by side on the headline numbers; data-key paths are from the root of the
+ * several-model --json object ({models: [...]}).
+ */
+export function sideBySideTable(
+  models: { model: string; reward?: RatingReport['reward']; pairs?: PairReport }[],
+): string {
+  const ratingKeys = ['l_rating', 'pearson', 'spearman', 'kendall', 'pairwise_accuracy'] as const
+  const hasRatings = models.some((m) => m.reward)
+  const hasPairs = models.some((m) => m.pairs)
+  const hasScore = models.some((m) => m.pairs?.score !== undefined)
+  const header = [
+    'model',
+    ...(hasRatings ? ratingKeys.map((k) => `reward ${k}`) : []),
+    ...(hasPairs ? ['pairs accuracy'] : []),
+    ...(hasScore ? ['pairs score'] : []),
+  ]
+  const rows = models.map((m, i) => {
+    const cells: string[] = []
+    if (hasRatings)
+      for (const k of ratingKeys) cells.push(cell(`models.${i}.reward.${k}`, m.reward?.[k], m.reward?.ci?.[k]))
+    if (hasPairs) cells.push(cell(`models.${i}.pairs.accuracy`, m.pairs?.accuracy, m.pairs?.ci?.accuracy))
+    if (hasScore) cells.push(cell(`models.${i}.pairs.score`, m.pairs?.score, m.pairs?.ci?.score))
+    return `<tr><th>${escapeHtml(m.model)}</th>${cells.join('')}</tr>`
+  })
+  return `<table class="metrics">${head(header)}<tbody>${rows.join('')}</tbody></table>`
 }

@@ -13,7 +13,7 @@ import { rename, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { type EvalRun, evalJson } from '../eval/evaluate.ts'
 import { escapeHtml } from './escape.ts'
-import { comparisonTable, pairTable, ratingTable, spreadTable } from './metric-tables.ts'
+import { comparisonTable, pairTable, ratingTable, sideBySideTable, spreadTable } from './metric-tables.ts'
 import { pairChart, ratingCharts, trainingChart, worstExamples, wrongPairs } from './model-sections.ts'
 import { REPORT_CSS } from './report-style.ts'
 import type { EpochPoint } from './training-log.ts'
@@ -43,6 +43,10 @@ export function renderReport(run: EvalRun, ctx: ReportContext): string {
   ].filter(Boolean)
   body.push(`<header><h1>${escapeHtml(title)}</h1><p class="muted">${src.join(' · ')}</p></header>`)
 
+  if (multi) {
+    const models = (json as { models: Parameters<typeof sideBySideTable>[0] }).models
+    body.push(`<section class="side-by-side"><h2>Side by side</h2>${sideBySideTable(models)}</section>`)
+  }
   for (const c of run.comparisons) {
     body.push(
       `<section class="comparison"><h2>Comparison: ${escapeHtml(c.b)} (B) against ${escapeHtml(c.a)} (A)</h2>${comparisonTable(c)}</section>`,

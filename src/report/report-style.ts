@@ -15,6 +15,8 @@ table.metrics td { text-align: right; font-variant-numeric: tabular-nums; }
 table.metrics td.text { text-align: left; }
 table.metrics th { text-align: left; white-space: nowrap; }
 .ci { color: var(--muted); font-size: 11px; }
+td.better { background: #e3f4ea; }
+td.worse { background: #f8e4e6; }
 .charts { display: flex; flex-wrap: wrap; gap: 10px; }
 svg.chart { background: #fff; font-size: 10px; }
 svg.chart .title { font-size: 12px; font-weight: 600; fill: var(--ink); }

@@ -94,6 +94,7 @@ test('table cells show the numbers of the embedded --json object', { skip }, asy
       const section = td.closest('section')
       return {
         comparison: section?.classList.contains('comparison') ?? false,
+        root: section?.classList.contains('side-by-side') ?? false,
         model: Array.from(document.querySelectorAll('section.model')).indexOf(section as Element),
         key: td.getAttribute('data-key') ?? '',
         value: td.getAttribute('data-value'),
@@ -104,13 +105,14 @@ test('table cells show the numbers of the embedded --json object', { skip }, asy
   const get = (o: unknown, path: string) =>
     path.split('.').reduce<unknown>((x, k) => (x as Record<string, unknown>)?.[k], o)
   const bad = cells.filter((c) => {
-    const source = c.comparison ? data.comparisons[0] : data.models[c.model]
+    const source = c.root ? data : c.comparison ? data.comparisons[0] : data.models[c.model]
     return c.value !== JSON.stringify(get(source, c.key) ?? null)
   })
   assert.deepEqual(bad, [])
   assert.ok(cells.length > 100)
   assert.ok(cells.some((c) => c.key === 'attributes.helpfulness.pearson'))
   assert.ok(cells.some((c) => c.key === 'pairs.sections.easy.score'))
+  assert.ok(cells.some((c) => c.key === 'models.1.reward.pearson'))
 })
 
 test('hostile texts are shown as text, and a screenshot is saved', { skip }, async () => {
