@@ -315,6 +315,12 @@ describe('transformer featurizer: fingerprint, fallback and errors', () => {
       return true
     })
     await assert.rejects(createTransformerFeaturizer({ type: 'onnx', path: MODELS }), /lacks config\.json.*optimum-cli/)
+    const broken = await copyModel(BERT)
+    await writeFile(join(broken, 'onnx/model.onnx'), 'not a graph')
+    await assert.rejects(
+      createTransformerFeaturizer({ type: 'onnx', path: broken }),
+      /onnxruntime cannot load .*model\.onnx/,
+    )
   })
 
   test('an empty batch gives an empty matrix', async () => {

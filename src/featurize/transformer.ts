@@ -98,19 +98,32 @@ export async function createTransformerFeaturizer(
           onProgress: options.onProgress,
         })
   const files = await findModelFiles(folder)
-  const config = JSON.parse(await readFile(join(files.folder, 'config.json'), 'utf8')) as ModelConfig
+  const config = await readConfig(files)
   const tokenizer = await loadTokenizer(files)
   const session = await ort.InferenceSession.create(files.onnx, {
     intraOpNumThreads: s.threads || availableParallelism(),
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+  }).catch((e: Error) => {
+    throw new RewardfitError(`onnxruntime cannot load ${files.onnx}: ${e.message}; re-download or re-export it`, {
+      cause: e,
+    })
   })
   try {
     return await buildFeaturizer(s, options, files, config, tokenizer, session)
   } catch (e) {
     await session.release()
     throw e
+  }
+}
+
+async function readConfig(files: ModelFiles): Promise<ModelConfig> {
+  const path = join(files.folder, 'config.json')
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as ModelConfig
+  } catch (e) {
+    throw new RewardfitError(`${path} is not valid JSON (${(e as Error).message}); re-download the model`, { cause: e })
   }
 }
 
