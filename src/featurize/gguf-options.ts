@@ -19,7 +19,7 @@ export interface GgufOptions {
   maxTokens?: number
   /** 'auto' offloads to a GPU when node-llama-cpp finds one (CUDA, Vulkan, Metal); 'cpu' never does. */
   gpu?: 'auto' | 'cpu'
-  /** CPU threads; 0 means every available core. Does not change the vectors. */
+  /** CPU threads; 0 means one per physical core (llama.cpp's own choice). Does not change the vectors. */
   threads?: number
 }
 
@@ -44,7 +44,7 @@ export function resolveGgufOptions(o: GgufOptions): ResolvedGgufOptions {
     throw new OptionError('maxTokens', r.maxTokens, 'an integer >= 8')
   if (r.gpu !== 'auto' && r.gpu !== 'cpu') throw new OptionError('gpu', r.gpu, "'auto' or 'cpu'")
   if (!Number.isInteger(r.threads) || r.threads < 0)
-    throw new OptionError('threads', r.threads, 'an integer >= 0 (0 = all cores)')
+    throw new OptionError('threads', r.threads, 'an integer >= 0 (0 = one per physical core)')
   return { path: r.path, template: r.template, maxTokens: r.maxTokens, gpu: r.gpu, threads: r.threads }
 }
 

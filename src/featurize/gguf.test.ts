@@ -21,13 +21,17 @@ let plainPath: string
 let chatPath: string
 let plain: Featurizer
 let chat: Featurizer
+const progress: string[] = []
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rewardfit-gguf-'))
   plainPath = await writeTinyGguf(join(dir, 'tiny.gguf'))
   chatPath = await writeTinyGguf(join(dir, 'chat.gguf'), { chatTemplate: true })
   // Tests force the CPU: vectors must not depend on whichever GPU the test machine has.
-  plain = await createGgufFeaturizer({ type: 'gguf', path: plainPath, gpu: 'cpu', threads: 1 }, { cacheDir: dir })
+  plain = await createGgufFeaturizer(
+    { type: 'gguf', path: plainPath, gpu: 'cpu', threads: 1 },
+    { cacheDir: dir, onProgress: (p) => progress.push(`${p.stage}:${p.done}`) },
+  )
   chat = await createGgufFeaturizer({ type: 'gguf', path: chatPath, gpu: 'cpu', threads: 1 })
 })
 
@@ -50,6 +54,7 @@ describe('gguf featurizer on a tiny random llama', () => {
     })
     assert.match(plain.fingerprint, /^[0-9a-f]{32}$/)
     assert.notEqual(plain.fingerprint, chat.fingerprint)
+    assert.deepEqual([progress[0], progress[1], progress.at(-1)], ['hash:0', 'hash:1', 'load:1'])
   })
 
   test('features are finite, differ between texts and are deterministic', async () => {

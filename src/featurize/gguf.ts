@@ -18,7 +18,6 @@
 
 import { createHash } from 'node:crypto'
 import { open, stat } from 'node:fs/promises'
-import { availableParallelism } from 'node:os'
 import type { Llama, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp'
 import { RewardfitError } from '../errors.ts'
 import type { Featurizer, FeaturizerSpec, TextPair } from './featurizer.ts'
@@ -150,7 +149,8 @@ export async function createGgufFeaturizer(
       // +2: BOS may be prepended and EOS appended by node-llama-cpp, and the input must stay below contextSize.
       contextSize: maxTokens + 2,
       batchSize: maxTokens + 2,
-      threads: o.threads === 0 ? availableParallelism() : o.threads,
+      // Physical cores, not hyperthreads: ggml's threads spin-wait, so extra ones only contend.
+      threads: o.threads === 0 ? llama.cpuMathCores : o.threads,
     })
   } catch (err) {
     await model.dispose()
