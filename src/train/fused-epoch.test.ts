@@ -61,7 +61,10 @@ for (const [name, extra] of [
   ['linear', { head: 'linear' }],
   ['mlp [12] gelu', { head: 'mlp', hidden: [12], activation: 'gelu', dropout: 0 }],
   ['mlp [12, 6] relu', { head: 'mlp', hidden: [12, 6], activation: 'relu', dropout: 0 }],
-  ['mlp [12, 6] gelu, no clipping', { head: 'mlp', hidden: [12, 6], activation: 'gelu', dropout: 0, clipNorm: 0 }],
+  [
+    'mlp [12, 6] gelu, no clipping, no weight decay',
+    { head: 'mlp', hidden: [12, 6], activation: 'gelu', dropout: 0, clipNorm: 0, weightDecay: 0 },
+  ],
   // The same seed gives the same dropout masks on both paths.
   ['mlp [12] relu, dropout 0.3', { head: 'mlp', hidden: [12], activation: 'relu', dropout: 0.3 }],
   ['mlp [12, 6] gelu, dropout 0.2', { head: 'mlp', hidden: [12, 6], activation: 'gelu', dropout: 0.2 }],

@@ -48,6 +48,8 @@ interface GraphShape {
   /** Inverted dropout on hidden activations; the keep masks are inputs drawn from the run's Rng. */
   dropout: number
   clip: boolean
+  /** Weight decay on: θ·(1 - lr·λ) before the Adam step (an op per parameter saved when off). */
+  decay: boolean
   betas: [number, number]
   eps: number
 }
@@ -76,7 +78,7 @@ export function buildEpochGraph(g: GraphShape): GraphSpec {
   n('Gather', ['sched', 'it'], ['sc'], { axis: { int: 0 } })
   n('Gather', ['sc', 'c0'], ['stepSize'], { axis: { int: 0 } })
   n('Gather', ['sc', 'c1'], ['bc2s'], { axis: { int: 0 } })
-  n('Gather', ['sc', 'c2'], ['decay'], { axis: { int: 0 } })
+  if (g.decay) n('Gather', ['sc', 'c2'], ['decay'], { axis: { int: 0 } })
 
   // Forward: y_l = a_l·W_lᵀ + b_l; a_{l+1} = act(y_l) for hidden layers.
   for (let l = 0; l < L; l++) {
@@ -172,8 +174,10 @@ export function buildEpochGraph(g: GraphShape): GraphSpec {
     n('Add', [`${p}_svb`, 'eps'], [`${p}_den`])
     n('Div', [`m${p}_out`, `${p}_den`], [`${p}_q`])
     n('Mul', [`${p}_q`, 'stepSize'], [`${p}_upd`])
-    n('Mul', [`${p}_in`, 'decay'], [`${p}_dec`])
-    n('Sub', [`${p}_dec`, `${p}_upd`], [`${p}_out`])
+    if (g.decay) {
+      n('Mul', [`${p}_in`, 'decay'], [`${p}_dec`])
+      n('Sub', [`${p}_dec`, `${p}_upd`], [`${p}_out`])
+    } else n('Sub', [`${p}_in`, `${p}_upd`], [`${p}_out`])
   }
   n('Identity', ['cin'], ['cout'])
 
@@ -302,6 +306,7 @@ export async function fusedEpoch(
     activation: spec.type === 'mlp' ? spec.activation : 'relu',
     dropout: spec.type === 'mlp' ? spec.dropout : 0,
     clip: o.clipNorm > 0,
+    decay: o.weightDecay > 0,
     betas: o.betas,
     eps: o.eps,
   }

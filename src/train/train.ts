@@ -71,8 +71,9 @@ export async function train(data: TrainData, options: TrainOptions = {}): Promis
     warmupSteps: warmupSteps(o.warmupRatio, o.epochs * stepsPerEpoch),
   }
   const signature = runSignature(o, spec, data)
-  const state = (o.resume && (await resumeRun(o, spec, signature))) || (await startRun(o, spec, data.train))
-  if (!o.resume && o.logPath) {
+  const resumed = o.resume ? await resumeRun(o, spec, signature) : null
+  const state = resumed ?? (await startRun(o, spec, data.train))
+  if (!resumed && o.logPath) {
     await mkdir(dirname(o.logPath), { recursive: true })
     await writeFile(o.logPath, '')
   }
