@@ -98,6 +98,13 @@ test('--pairs with --sections adds "pairs"; tables by default', async () => {
   assert.deepEqual(Object.keys(json.pairs.subsets), ['plain', 'chat', 'hh'])
   assert.equal(json.pairs.sections.hard.n, 8)
   assert.ok(json.pairs.accuracy >= 0 && json.pairs.accuracy <= 1)
+  // Column flags rename the pair fields: 'subset' read from another column gives one unnamed group.
+  const renamed = await run('--model', modelA, '--pairs', files.pairs, '--subset', 'category', '--json', '--bootstrap', '0')
+  assert.equal(renamed.code, 0, renamed.err)
+  assert.deepEqual(JSON.parse(renamed.out).pairs.subsets, {})
+  const badColumn = await run('--model', modelA, '--pairs', files.pairs, '--chosen', 'winner', '--bootstrap', '0')
+  assert.equal(badColumn.code, 1)
+  assert.match(badColumn.err, /pairs\.jsonl, line 1, field "winner": missing "winner"/)
   const t = await run('--model', modelA, '--data', files.ratings, '--pairs', files.pairs, '--bootstrap', '20')
   assert.equal(t.code, 0, t.err)
   assert.match(t.out, /rating metrics \(60 rows/)

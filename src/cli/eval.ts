@@ -35,6 +35,10 @@ interface EvalFlags {
   messages?: string
   scale?: string
   format?: string
+  quote?: string
+  chosen?: string
+  rejected?: string
+  subset?: string
   skipInvalid?: boolean
   bootstrap?: string
   seed?: string
@@ -81,11 +85,15 @@ export function registerEvalCommand(program: Command): void {
     .option('--json', 'print one JSON object instead of tables')
     .option('--report <file>', 'write a self-contained HTML report (charts, tables, worst examples)')
     .option('--targets <cols>', "rating columns, in the model's attribute order (default: the attribute names)")
-    .option('--prompt <col>', 'prompt column (default: prompt)')
+    .option('--prompt <col>', 'prompt column, of --data and --pairs (default: prompt)')
     .option('--response <col>', 'response column (default: response)')
     .option('--messages <col>', 'chat turns column (default: messages)')
+    .option('--chosen <col>', 'preferred response column of --pairs (default: chosen)')
+    .option('--rejected <col>', 'other response column of --pairs (default: rejected)')
+    .option('--subset <col>', 'category column of --pairs (default: subset)')
     .option('--scale <spec>', "rating scale check, e.g. '0:4' or 'a=0:4,b=1:5' (default: the model's scales)")
     .option('--format <fmt>', 'file format when the extension does not tell: jsonl, json, csv, tsv, parquet')
+    .option('--quote <mode>', "CSV/TSV quoting: 'auto' (RFC 4180) or 'none' (one row per line)")
     .option('--skip-invalid', 'skip bad rows (counted on stderr) instead of failing')
     .option(
       '--bootstrap <n>',
@@ -190,6 +198,7 @@ function ratingStream(f: EvalFlags, model: RewardModel, skipped: string[]) {
     messagesColumn: f.messages,
     scale: f.scale ?? (Object.keys(modelScale.byAttribute).length ? modelScale : null),
     format: f.format as never,
+    quote: f.quote as never,
     skipInvalid: f.skipInvalid,
   })
   return {
@@ -209,7 +218,12 @@ function ratingStream(f: EvalFlags, model: RewardModel, skipped: string[]) {
 }
 
 function pairStream(f: EvalFlags, skipped: string[]) {
-  const stream = readPreferencePairs(f.pairs as string, { skipInvalid: f.skipInvalid, format: f.format as never })
+  const columns = { prompt: f.prompt, chosen: f.chosen, rejected: f.rejected, subset: f.subset }
+  const stream = readPreferencePairs(f.pairs as string, {
+    columns: Object.fromEntries(Object.entries(columns).filter(([, v]) => v !== undefined)),
+    skipInvalid: f.skipInvalid,
+    format: f.format as never,
+  })
   return {
     async *[Symbol.asyncIterator]() {
       yield* stream
