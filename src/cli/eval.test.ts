@@ -99,7 +99,17 @@ test('--pairs with --sections adds "pairs"; tables by default', async () => {
   assert.equal(json.pairs.sections.hard.n, 8)
   assert.ok(json.pairs.accuracy >= 0 && json.pairs.accuracy <= 1)
   // Column flags rename the pair fields: 'subset' read from another column gives one unnamed group.
-  const renamed = await run('--model', modelA, '--pairs', files.pairs, '--subset', 'category', '--json', '--bootstrap', '0')
+  const renamed = await run(
+    '--model',
+    modelA,
+    '--pairs',
+    files.pairs,
+    '--subset',
+    'category',
+    '--json',
+    '--bootstrap',
+    '0',
+  )
   assert.equal(renamed.code, 0, renamed.err)
   assert.deepEqual(JSON.parse(renamed.out).pairs.subsets, {})
   const badColumn = await run('--model', modelA, '--pairs', files.pairs, '--chosen', 'winner', '--bootstrap', '0')
