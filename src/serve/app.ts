@@ -23,6 +23,7 @@ import type { RewardModel, Scored } from '../model/reward-model.ts'
 import { encodeSafetensors } from '../model/safetensors.ts'
 import { FeaturizePool } from './featurize-pool.ts'
 import { errorResponse, HttpError } from './http-errors.ts'
+import { parseJsonBody } from './json-body.ts'
 import { ServerMetrics } from './metrics.ts'
 import { type BatchStats, MicroBatcher } from './micro-batcher.ts'
 import { modelCard } from './model-card.ts'
@@ -62,19 +63,13 @@ export function buildServer(model: RewardModel, options: BuildServerOptions = {}
   // Our own JSON parser, so a malformed body's message says what is wrong and where.
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
-    if ((text as string).trim() === '')
-      return done(new HttpError(400, 'the request body is empty; send a JSON object'), undefined)
+    let value: unknown
     try {
-      done(null, JSON.parse(text as string))
+      value = parseJsonBody(text as string)
     } catch (err) {
-      done(
-        new HttpError(
-          400,
-          `malformed JSON: ${(err as Error).message}; the body must be one JSON object (NaN and Infinity are not JSON)`,
-        ),
-        undefined,
-      )
+      return done(err as Error, undefined)
     }
+    done(null, value)
   })
   const metrics = new ServerMetrics()
   const k = model.attributes.length
@@ -167,7 +162,7 @@ export function buildServer(model: RewardModel, options: BuildServerOptions = {}
   }
 
   app.post('/v1/score', async (req) => {
-    const { items } = parseBody(scoreRequest, req.body)
+    const { items } = parseBody(scoreRequest, req.body, ['items'], o.maxItems)
     checkLimits(
       'items',
       items.length,
@@ -183,7 +178,7 @@ export function buildServer(model: RewardModel, options: BuildServerOptions = {}
   })
 
   app.post('/get_reward', async (req) => {
-    const body = parseBody(getRewardRequest, req.body)
+    const body = parseBody(getRewardRequest, req.body, ['query', 'prompts', 'labels'], o.maxItems)
     checkLimits(
       'query',
       body.query.length,
@@ -200,7 +195,7 @@ export function buildServer(model: RewardModel, options: BuildServerOptions = {}
   })
 
   app.post('/v1/rank', async (req) => {
-    const { prompt, responses, top_k } = parseBody(rankRequest, req.body)
+    const { prompt, responses, top_k } = parseBody(rankRequest, req.body, ['responses'], o.maxItems)
     checkLimits(
       'responses',
       responses.length,

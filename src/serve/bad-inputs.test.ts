@@ -109,6 +109,19 @@ const cases: BadCase[] = [
     message: /unknown field "__proto__"/,
   },
   {
+    name: 'nesting 100 levels deep',
+    body: `{"items": ${'['.repeat(100)}${']'.repeat(100)}}`,
+    status: 400,
+    message: /nested deeper than 64 levels/,
+  },
+  {
+    name: '1000 bad entries (the limit is checked before validation)',
+    body: { items: new Array(1000).fill(1) },
+    status: 413,
+    message: /items has 1000 entries, more than the limit of 4/,
+    field: 'items',
+  },
+  {
     name: 'too many items',
     body: { items: [pair, pair, pair, pair, pair] },
     status: 413,

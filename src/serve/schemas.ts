@@ -33,18 +33,38 @@ export const rankRequest = z.strictObject({
   top_k: z.number().int().min(1).optional(),
 })
 
-export function parseBody<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+/**
+ * Validates a parsed body. `lists` are checked against maxItems first: zod reports every bad entry,
+ * and 400,000 bad entries would keep the server busy for seconds.
+ */
+export function parseBody<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  lists: string[] = [],
+  maxItems = Number.POSITIVE_INFINITY,
+): z.infer<T> {
   if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new HttpError(
       400,
       `the body must be a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
     )
   }
+  for (const field of lists) {
+    const list = (value as Record<string, unknown>)[field]
+    if (Array.isArray(list) && list.length > maxItems) throw tooManyItems(field, list.length, maxItems)
+  }
   // reportInput keeps the offending value in each issue, so messages can say what was sent.
   const r = schema.safeParse(value, { reportInput: true })
   if (!r.success) throw r.error
   return r.data
 }
+
+const tooManyItems = (field: string, count: number, max: number): HttpError =>
+  new HttpError(
+    413,
+    `${field} has ${count} entries, more than the limit of ${max}; split the request or start the server with a larger --max-items`,
+    field,
+  )
 
 /** 413 when a request carries more items, or longer texts, than the server allows. */
 export function checkLimits(
