@@ -53,3 +53,13 @@ test('transcripts that diverge before any assistant turn cannot be split', () =>
     { role: 'assistant', content: 'yo' },
   ])
 })
+
+test('identical transcripts, and an empty rejected answer, still split at the last assistant turn', () => {
+  const t = '\n\nHuman: Hi\n\nAssistant: Hello\n\nHuman: Bye\n\nAssistant: Goodbye'
+  const same = splitHHPair(t, t)
+  assert.equal(same?.chosen, 'Goodbye')
+  assert.equal(same?.rejected, 'Goodbye')
+  assert.equal(same?.messages.length, 3)
+  const empty = splitHHPair('\n\nHuman: Hi\n\nAssistant: Hello', '\n\nHuman: Hi\n\nAssistant:')
+  assert.deepEqual([empty?.prompt, empty?.chosen, empty?.rejected], ['\n\nHuman: Hi\n\nAssistant:', 'Hello', ''])
+})
