@@ -7,7 +7,7 @@
  *   cases  linear head + Adam, batch 256: seconds per epoch; MLP 768→256→5 (GELU): seconds per epoch;
  *          final validation MSE of each against the peer's; exact ridge vs sklearn Ridge
  *
- * The peer runs with torch.set_num_threads(1) and (2); the better time is compared. Ratios are
+ * The peer is probed with torch.set_num_threads(1) and (2); the faster runs in full and is compared. Ratios are
  * rewardfit / torch: below 1 is faster. The machine's 2 cores are shared, so figures are noisy.
  *
  * @example
@@ -43,7 +43,7 @@ const HYPER = {
   dropout: 0,
   ridgeAlpha: 10,
 }
-const EPOCHS = { linear: 3, mlp: 2 }
+const EPOCHS = { linear: 4, mlp: 3 }
 const DATA_DIR = join(tmpdir(), 'rewardfit-bench-head')
 const PEER = join(dirname(fileURLToPath(import.meta.url)), 'peers', 'head_peer.py')
 
@@ -103,30 +103,40 @@ interface Figures {
   [k: string]: unknown
 }
 
-function peer(kase: string, threads: number, epochs: number): Figures {
+function peer(kase: string, threads: number, epochs: number, probeSteps = 0): Figures {
   const env = {
     ...process.env,
     OMP_NUM_THREADS: `${threads}`,
     OPENBLAS_NUM_THREADS: `${threads}`,
     MKL_NUM_THREADS: `${threads}`,
   }
-  const r = spawnSync('/usr/bin/python3', [PEER, DATA_DIR, kase, `${threads}`, `${epochs}`], { encoding: 'utf8', env })
+  const r = spawnSync('/usr/bin/python3', [PEER, DATA_DIR, kase, `${threads}`, `${epochs}`, `${probeSteps}`], {
+    encoding: 'utf8',
+    env,
+  })
   if (r.status !== 0) throw new Error(`peer ${kase} failed: ${r.stderr}`)
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!)
 }
 
-/** The better of 1 and 2 torch threads, by mean epoch time. */
+/**
+ * torch with 1 and 2 threads: a 40-step probe of each picks the faster (two threads can be many
+ * times slower on a loaded machine, and a full run of them would take minutes), then a full run.
+ */
 function bestPeer(kase: string, epochs: number): Figures {
-  const runs = [1, 2].map((t) => peer(kase, t, epochs))
-  for (const r of runs)
-    console.log(`  torch ${r.threads} thread(s): ${fmt(perEpoch(r))} s/epoch, val MSE ${r.valMse.toFixed(5)}`)
-  return runs.reduce((a, b) => (perEpoch(b) < perEpoch(a) ? b : a))
+  const probes = [1, 2].map((t) => peer(kase, t, 1, 40))
+  for (const r of probes) console.log(`  torch ${r.threads} thread(s), 40-step probe: ~${fmt(r.seconds[0])} s/epoch`)
+  const threads = probes.reduce((a, b) => (b.seconds[0] < a.seconds[0] ? b : a)).threads!
+  const full = peer(kase, threads, epochs)
+  console.log(
+    `  torch ${threads} thread(s): ${full.seconds.map(fmt).join(', ')} s per epoch; val MSE ${full.valMse.toFixed(5)}`,
+  )
+  return full
 }
 
-/** Mean epoch time, leaving out the first epoch (warm-up: session creation, page faults) when there are more. */
+/** Median epoch time, leaving out the first epoch (warm-up: session creation, page faults) when there are more. */
 const perEpoch = (f: Figures) => {
-  const s = f.seconds.length > 1 ? f.seconds.slice(1) : f.seconds
-  return s.reduce((a, b) => a + b, 0) / s.length
+  const s = (f.seconds.length > 1 ? f.seconds.slice(1) : f.seconds).slice().sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 const fmt = (v: number) => v.toFixed(3)
 

@@ -1,7 +1,9 @@
 """PyTorch / scikit-learn peer of bench/head.ts: the same data files, the same hyperparameters.
 
-Usage: /usr/bin/python3 head_peer.py DATA_DIR CASE THREADS EPOCHS
+Usage: /usr/bin/python3 head_peer.py DATA_DIR CASE THREADS EPOCHS [PROBE_STEPS]
 CASE: linear | mlp | ridge. Prints one JSON line: per-epoch seconds, final validation MSE, ...
+With PROBE_STEPS > 0 only that many steps run (after 5 warm-up steps), and "seconds" holds the
+projected time per epoch: a quick way to pick the faster thread count.
 The training loop is the idiomatic one: randperm, index a batch, forward, masked MSE, backward, step.
 """
 import json
@@ -21,7 +23,7 @@ def load(data_dir):
             arr("val-x.bin", meta["valRows"], d), arr("val-y.bin", meta["valRows"], k))
 
 
-def run_torch(case, meta, X, Y, Xv, Yv, epochs):
+def run_torch(case, meta, X, Y, Xv, Yv, epochs, probe=0):
     h = meta["hyper"]
     torch.manual_seed(h["seed"])
     d, k = X.shape[1], Y.shape[1]
@@ -43,18 +45,30 @@ def run_torch(case, meta, X, Y, Xv, Yv, epochs):
     opt = torch.optim.AdamW(model.parameters(), lr=h["lr"], betas=tuple(h["betas"]), eps=h["eps"],
                             weight_decay=h["weightDecay"])
     n, bs = X.shape[0], h["batchSize"]
+
+    def step(idx):
+        out = model(X[idx])
+        loss = ((Z[idx] - out) ** 2).mean()  # = -L_rating on standardized targets
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    if probe > 0:
+        model.train()
+        perm = torch.randperm(n)
+        for s in range(5):
+            step(perm[s * bs:(s + 1) * bs])
+        t0 = time.perf_counter()
+        for s in range(5, 5 + probe):
+            step(perm[s * bs:(s + 1) * bs])
+        return {"seconds": [(time.perf_counter() - t0) / probe * (n // bs)], "valMse": None, "probe": probe}
     seconds, val_mse = [], None
     for _ in range(epochs):
         t0 = time.perf_counter()
         model.train()
         perm = torch.randperm(n)
         for s in range(0, n, bs):
-            idx = perm[s:s + bs]
-            out = model(X[idx])
-            loss = ((Z[idx] - out) ** 2).mean()  # = -L_rating on standardized targets
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+            step(perm[s:s + bs])
         model.eval()
         with torch.no_grad():
             pred = model(Xv) * std + mean
@@ -89,9 +103,10 @@ def run_ridge(meta, X, Y, Xv, Yv, data_dir):
 
 def main():
     data_dir, case, threads, epochs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    probe = int(sys.argv[5]) if len(sys.argv) > 5 else 0
     torch.set_num_threads(threads)
     meta, X, Y, Xv, Yv = load(data_dir)
-    res = run_ridge(meta, X, Y, Xv, Yv, data_dir) if case == "ridge" else run_torch(case, meta, X, Y, Xv, Yv, epochs)
+    res = run_ridge(meta, X, Y, Xv, Yv, data_dir) if case == "ridge" else run_torch(case, meta, X, Y, Xv, Yv, epochs, probe)
     res.update({"case": case, "threads": threads, "torch": torch.__version__})
     print(json.dumps(res))
 
