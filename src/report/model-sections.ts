@@ -10,6 +10,7 @@ import type { RatingPredictions } from '../eval/predict-ratings.ts'
 import type { ScoredPairs } from '../eval/score-pairs.ts'
 import type { PairReport } from '../eval/summarize-pairs.ts'
 import { type Column, type RatingReport, ratingColumns } from '../eval/summarize-ratings.ts'
+import { extent } from './axis.ts'
 import { escapeHtml } from './escape.ts'
 import { fmt } from './metric-tables.ts'
 import { barChart, histogramChart, lineChart, type Point, scatterChart } from './svg-charts.ts'
@@ -18,14 +19,26 @@ import type { EpochPoint } from './training-log.ts'
 /** Scatter points drawn at most; a larger set is thinned evenly (every k-th labelled row). */
 export const MAX_SCATTER_POINTS = 1500
 
-function labelledPoints(c: Column): Point[] {
+/**
+ * Labelled (target, prediction) points. Ratings are usually a few discrete levels, where points
+ * would stack into columns that hide their density; then x gets a small deterministic jitter
+ * (golden-ratio sequence, within ±15% of the gap between levels). `jittered` says whether it did.
+ */
+function labelledPoints(c: Column): { points: Point[]; jittered: boolean } {
   const pts: Point[] = []
   for (let i = 0; i < c.targets.length; i++) {
     if (!Number.isNaN(c.targets[i])) pts.push({ x: c.targets[i], y: c.predictions[i] })
   }
-  if (pts.length <= MAX_SCATTER_POINTS) return pts
-  const step = pts.length / MAX_SCATTER_POINTS
-  return Array.from({ length: MAX_SCATTER_POINTS }, (_, j) => pts[Math.floor(j * step)])
+  const thinned =
+    pts.length <= MAX_SCATTER_POINTS
+      ? pts
+      : Array.from({ length: MAX_SCATTER_POINTS }, (_, j) => pts[Math.floor((j * pts.length) / MAX_SCATTER_POINTS)])
+  const levels = [...new Set(thinned.map((p) => p.x))].sort((a, b) => a - b)
+  if (levels.length < 2 || levels.length > 25) return { points: thinned, jittered: false }
+  let gap = Number.POSITIVE_INFINITY
+  for (let j = 1; j < levels.length; j++) gap = Math.min(gap, levels[j] - levels[j - 1])
+  const points = thinned.map((p, j) => ({ x: p.x + ((((j + 1) * 0.6180339887) % 1) - 0.5) * 0.3 * gap, y: p.y }))
+  return { points, jittered: true }
 }
 
 export function ratingCharts(p: RatingPredictions, report: RatingReport): string {
@@ -34,21 +47,17 @@ export function ratingCharts(p: RatingPredictions, report: RatingReport): string
   columns.forEach((c, j) => {
     const name = j < p.attributes.length ? p.attributes[j] : 'reward (merged)'
     const col = j < p.attributes.length ? report.attributes[name] : report.reward
-    const pts = labelledPoints(c)
+    const { points: pts, jittered } = labelledPoints(c)
     const scale = j < p.attributes.length ? p.scales[j] : null
-    const domain: [number, number] | undefined = scale
-      ? [
-          Math.min(scale.min, ...pts.map((q) => Math.min(q.x, q.y))),
-          Math.max(scale.max, ...pts.map((q) => Math.max(q.x, q.y))),
-        ]
-      : undefined
+    // With a known scale both axes span at least the scale, so models are drawn on the same frame.
+    const domain = scale ? extent([scale.min, scale.max, ...pts.flatMap((q) => [q.x, q.y])]) : undefined
     const residuals = allResiduals(c)
     const bins = col.calibration.bins
     out.push(
       `<div class="column"><h4>${escapeHtml(name)} <span class="muted">n = ${col.n}, pearson ${fmt(col.pearson, 3)}</span></h4><div class="charts">`,
       scatterChart(pts, {
         title: `${name}: prediction vs target`,
-        xLabel: 'target rating',
+        xLabel: jittered ? 'target rating (jittered)' : 'target rating',
         yLabel: 'prediction',
         diagonal: true,
         xDomain: domain,
