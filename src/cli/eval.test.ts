@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { before, test } from 'node:test'
 import { hashingModel } from '../../test/browser/hashing-model.ts'
@@ -174,6 +174,23 @@ test('usage errors exit 2, failures exit 1, each with one line and no stack trac
   const wrongTargets = await run('--model', modelA, '--data', files.ratings, '--targets', 'helpfulness')
   assert.equal(wrongTargets.code, 2)
   assert.match(wrongTargets.err, /3 column\(s\), one per model attribute/)
+  const unknownColumns = await run('--model', modelA, '--data', files.ratings, '--targets', 'a,b,c')
+  assert.equal(unknownColumns.code, 2)
+  assert.match(unknownColumns.err, /"a".*its columns are: prompt, response, helpfulness/)
+  // Ratings are checked against the model's scales by default (helpfulness 1..5): a 9 is an error
+  // naming file, line and field, or a counted skip with --skip-invalid.
+  const bad = join(files.dir, 'bad.jsonl')
+  writeFileSync(
+    bad,
+    `${readFileSync(files.ratings, 'utf8')}${JSON.stringify({ prompt: 'q', response: 'r', helpfulness: 9, coherence: 1, verbosity: 1 })}\n`,
+  )
+  const outOfScale = await run('--model', modelA, '--data', bad, '--bootstrap', '0')
+  assert.equal(outOfScale.code, 1)
+  assert.match(outOfScale.err, /bad\.jsonl, line 61, field "helpfulness"/)
+  const skipped = await run('--model', modelA, '--data', bad, '--bootstrap', '0', '--skip-invalid', '--json')
+  assert.equal(skipped.code, 0, skipped.err)
+  assert.equal(JSON.parse(skipped.out).n, 60)
+  assert.match(skipped.err, /skipped 1 invalid row/)
   const missingFile = await run('--model', modelA, '--data', join(files.dir, 'missing.jsonl'))
   assert.equal(missingFile.code, 1)
   assert.ok(!existsSync(join(files.dir, 'missing.jsonl')))
