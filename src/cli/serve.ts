@@ -12,7 +12,7 @@ import { OptionError } from '../errors.ts'
 import { loadRewardModel } from '../model/load-model.ts'
 import { buildServer } from '../serve/app.ts'
 import { LISTEN_DEFAULTS, serveUntilSignal } from '../serve/listen.ts'
-import { SERVE_DEFAULTS } from '../serve/options.ts'
+import { autoFeaturizeWorkers, SERVE_DEFAULTS } from '../serve/options.ts'
 
 /** Parses an integer flag, naming the flag in the error. */
 export function intFlag(
@@ -28,6 +28,10 @@ export function intFlag(
   return n
 }
 
+function workersFlag(value: string | undefined): number | 'auto' | undefined {
+  return value?.trim() === 'auto' ? 'auto' : intFlag('--featurize-workers', value, 0, 64)
+}
+
 interface ServeFlags {
   model: string
   host?: string
@@ -38,6 +42,7 @@ interface ServeFlags {
   maxChars?: string
   batchWaitMs?: string
   maxBatchItems?: string
+  featurizeWorkers?: string
   offline?: boolean
 }
 
@@ -66,6 +71,10 @@ export function registerServeCommand(program: Command): void {
       '--max-batch-items <n>',
       `a micro-batch is scored once it holds this many items (default: ${d.maxBatchItems})`,
     )
+    .option(
+      '--featurize-workers <n>',
+      `worker threads that featurize (hashing backbone); 0 = main thread (default: ${d.featurizeWorkers}, here ${autoFeaturizeWorkers()})`,
+    )
     .option('--offline', 'never download backbone files; use the cache (also REWARDFIT_OFFLINE=1)')
     .action(async (flags: ServeFlags) => {
       const env = process.env
@@ -77,6 +86,7 @@ export function registerServeCommand(program: Command): void {
         maxChars: intFlag('--max-chars', flags.maxChars, 1),
         batchWaitMs: intFlag('--batch-wait-ms', flags.batchWaitMs, 0, 1000),
         maxBatchItems: intFlag('--max-batch-items', flags.maxBatchItems, 1),
+        featurizeWorkers: workersFlag(flags.featurizeWorkers),
       }
       const port = intFlag('--port', flags.port, 0, 65535)
       const offline = flags.offline === true || /^(1|true|yes|on)$/i.test(env.REWARDFIT_OFFLINE ?? '')
