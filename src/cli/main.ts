@@ -42,6 +42,11 @@ export async function main(argv: string[] = process.argv): Promise<number> {
 // Run when executed directly (tsx src/cli/main.ts, node dist/cli/main.js or bin/rewardfit.js).
 const invoked = process.argv[1] ?? ''
 if (/(^|[/\\])(main\.(ts|js)|rewardfit(\.js)?)$/.test(invoked)) {
+  // `rewardfit score ... | head` closes stdout early: that is the reader's choice, not a failure.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT.ok)
+    throw e
+  })
   main().then((code) => {
     process.exitCode = code
   })

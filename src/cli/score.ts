@@ -1,13 +1,65 @@
-/** Placeholder: the `score` command is being built; it is replaced, not extended. */
+/** `rewardfit score`: one JSON line per input row, in input order, scores on the rating scale. */
+
+import { once } from 'node:events'
+import { createWriteStream } from 'node:fs'
+import { rename, rm } from 'node:fs/promises'
 import type { Command } from 'commander'
-import { RewardfitError } from '../errors.ts'
+import { loadRewardModel } from '../model/load-model.ts'
+import { scoreFile } from '../pipeline/score-file.ts'
+import { addDataFlags, type DataFlags, dataOptionsFrom } from './data-flags.ts'
+import { defaultCacheDir } from './env.ts'
+import { intFlag } from './parse-flags.ts'
+
+interface ScoreFlags extends DataFlags {
+  model: string
+  data: string
+  out?: string
+  batchSize: number
+  cacheDir?: string
+  offline?: boolean
+}
+
+const EXAMPLES = `
+Examples:
+  $ rewardfit score --model models/rm --data candidates.jsonl
+  $ rewardfit score --model models/rm --data candidates.csv --prompt question --response answer --out scores.jsonl
+
+Each output line: {"index": i, "reward": number, "scores": {ATTRIBUTE: number}}
+`
 
 export function registerScoreCommand(program: Command): void {
-  program
+  const cmd = program
     .command('score')
-    .description('(not available yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new RewardfitError('the score command is not available in this build yet')
+    .description('score (prompt, response) rows with a reward model; writes JSONL in input order')
+    .requiredOption('--model <dir>', 'model folder written by `rewardfit train`')
+    .requiredOption('--data <file>', 'rows to score: .jsonl .json .csv .tsv .parquet')
+    .option('--out <file>', 'write JSONL here (atomically) instead of stdout')
+    .option('--batch-size <n>', 'rows featurized per batch', intFlag('--batch-size', 1), 256)
+    .option('--cache-dir <dir>', 'model downloads (hf: backbones)')
+    .option('--offline', 'never use the network')
+  addDataFlags(cmd)
+    .addHelpText('after', EXAMPLES)
+    .action(async (f: ScoreFlags) => {
+      const model = await loadRewardModel(f.model, {
+        cacheDir: f.cacheDir ?? defaultCacheDir(),
+        offline: f.offline || process.env.REWARDFIT_OFFLINE === '1',
+      })
+      const rows = scoreFile(model, f.data, dataOptionsFrom(f), f.batchSize)
+      if (!f.out) {
+        for await (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`)
+        return
+      }
+      const tmp = `${f.out}.${process.pid}.tmp`
+      const out = createWriteStream(tmp)
+      try {
+        for await (const r of rows) if (!out.write(`${JSON.stringify(r)}\n`)) await once(out, 'drain')
+        out.end()
+        await once(out, 'finish')
+        await rename(tmp, f.out)
+      } catch (e) {
+        out.destroy()
+        await rm(tmp, { force: true })
+        throw e
+      }
     })
 }

@@ -1,13 +1,235 @@
-/** Placeholder: the `train` command is being built; it is replaced, not extended. */
+/**
+ * `rewardfit train`: flags → trainRewardModel() → a model folder, with progress bars and a metrics
+ * table. Defaults shown in --help come from the library's *_DEFAULTS.
+ */
 import type { Command } from 'commander'
-import { RewardfitError } from '../errors.ts'
+import { SPLIT_DEFAULTS } from '../data/split.ts'
+import type { FeaturizerSpec } from '../featurize/featurizer.ts'
+import { HEAD_CHOICES, TRAIN_MODEL_DEFAULTS, type TrainRewardModelOptions } from '../pipeline/options.ts'
+import { type TrainRewardModelResult, trainRewardModel } from '../pipeline/train-reward-model.ts'
+import { TRAIN_DEFAULTS } from '../train/options.ts'
+import { addDataFlags, type DataFlags, dataOptionsFrom } from './data-flags.ts'
+import { defaultCacheDir } from './env.ts'
+import { metricsTable } from './metrics-table.ts'
+import { choiceFlag, intFlag, numberFlag, numberListFlag } from './parse-flags.ts'
+import { stageProgress } from './stage-progress.ts'
+
+interface TrainFlags extends DataFlags {
+  data: string
+  val?: string
+  test?: string
+  valFraction?: number
+  testFraction?: number
+  weights?: string
+  backbone: string
+  dim?: number
+  maxLength?: number
+  pooling?: string
+  layer?: number
+  head: 'ridge' | 'linear' | 'mlp'
+  alphas?: number[]
+  hidden?: number[]
+  activation?: 'gelu' | 'relu'
+  dropout?: number
+  optimizer?: 'adamw' | 'sgd'
+  epochs?: number
+  lr?: number
+  batchSize?: number
+  weightDecay?: number
+  schedule?: 'cosine' | 'constant'
+  patience?: number
+  seed: number
+  checkpointDir?: string
+  resume?: boolean
+  cacheDir?: string
+  offline?: boolean
+  out: string
+  json?: boolean
+  quiet?: boolean
+}
+
+const EXAMPLES = `
+Examples:
+  $ rewardfit train --data ratings.jsonl --targets helpfulness,verbosity --scale 0:4 --out models/rm
+  $ rewardfit train --data hanna.jsonl --group prompt_id --scale 1:5 \\
+      --targets relevance,coherence,empathy,surprise,engagement,complexity --out models/hanna
+  $ rewardfit train --data train.tsv --quote none --prompt original --response translation \\
+      --targets z_mean --val dev.tsv --test test.tsv --head mlp --epochs 30 --out models/qe
+  $ rewardfit train --data chats.jsonl --targets score --backbone onnx:./minilm --out models/chat
+`
 
 export function registerTrainCommand(program: Command): void {
-  program
+  const cmd = program
     .command('train')
-    .description('(not available yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new RewardfitError('the train command is not available in this build yet')
+    .description('train a reward model on pointwise ratings by maximizing L_rating = -E[(s - r)^2]')
+    .requiredOption('--data <file>', 'training ratings: .jsonl .json .csv .tsv .parquet, or hf:ORG/NAME[:split]')
+    .requiredOption('--out <dir>', 'model folder to write (replaced atomically)')
+    .option('--val <file>', 'validation file (instead of --val-fraction)')
+    .option('--test <file>', 'test file (instead of --test-fraction)')
+    .option(
+      '--val-fraction <x>',
+      'share of groups held out for validation',
+      numberFlag('--val-fraction', 0),
+      SPLIT_DEFAULTS.valFraction,
+    )
+    .option(
+      '--test-fraction <x>',
+      'share of groups held out for testing',
+      numberFlag('--test-fraction', 0),
+      SPLIT_DEFAULTS.testFraction,
+    )
+    .option(
+      '--weights <spec>',
+      "attribute weights for the merged reward: 'a=0.7,b=0.3' (unnamed get 0; default equal 1/k)",
+    )
+  addDataFlags(cmd)
+    .option(
+      '--backbone <spec>',
+      "featurizer: 'hashing', 'onnx:DIR', 'hf:ORG/NAME' or 'gguf:FILE'",
+      String(TRAIN_MODEL_DEFAULTS.backbone),
+    )
+    .option('--dim <n>', 'hashing backbone: vector width', intFlag('--dim', 64))
+    .option(
+      '--max-length <n>',
+      'transformer backbones: max tokens (the prompt is cut from the left)',
+      intFlag('--max-length', 8),
+    )
+    .option('--pooling <mode>', "encoder backbones: 'mean' or 'cls'")
+    .option(
+      '--layer <n>',
+      'transformer backbones: hidden layer to read (negative counts from the last)',
+      numberFlag('--layer'),
+    )
+    .option(
+      '--head <type>',
+      `${HEAD_CHOICES.join(' | ')} (ridge: exact closed form, alpha chosen on validation)`,
+      choiceFlag('--head', HEAD_CHOICES),
+      TRAIN_MODEL_DEFAULTS.head,
+    )
+    .option(
+      '--alphas <list>',
+      'ridge: alpha grid, comma-separated (default: a scale-free log grid)',
+      numberListFlag('--alphas', 0),
+    )
+    .option(
+      '--hidden <widths>',
+      `mlp: hidden widths, e.g. 256 or 256,64 (default ${TRAIN_DEFAULTS.hidden})`,
+      numberListFlag('--hidden', 1),
+    )
+    .option(
+      '--activation <fn>',
+      `mlp: gelu | relu (default ${TRAIN_DEFAULTS.activation})`,
+      choiceFlag('--activation', ['gelu', 'relu'] as const),
+    )
+    .option(
+      '--dropout <p>',
+      `mlp: dropout on hidden units (default ${TRAIN_DEFAULTS.dropout})`,
+      numberFlag('--dropout', 0),
+    )
+    .option(
+      '--optimizer <name>',
+      `adamw | sgd (default ${TRAIN_DEFAULTS.optimizer})`,
+      choiceFlag('--optimizer', ['adamw', 'sgd'] as const),
+    )
+    .option('--epochs <n>', `training epochs (default ${TRAIN_DEFAULTS.epochs})`, intFlag('--epochs', 1))
+    .option('--lr <x>', `peak learning rate (default ${TRAIN_DEFAULTS.lr})`, numberFlag('--lr', 0))
+    .option('--batch-size <n>', `mini-batch rows (default ${TRAIN_DEFAULTS.batchSize})`, intFlag('--batch-size', 1))
+    .option(
+      '--weight-decay <x>',
+      `weight decay (default ${TRAIN_DEFAULTS.weightDecay})`,
+      numberFlag('--weight-decay', 0),
+    )
+    .option(
+      '--schedule <kind>',
+      `cosine | constant, after linear warm-up (default ${TRAIN_DEFAULTS.schedule})`,
+      choiceFlag('--schedule', ['cosine', 'constant'] as const),
+    )
+    .option(
+      '--patience <n>',
+      `early stopping: epochs without validation gain (default ${TRAIN_DEFAULTS.patience})`,
+      intFlag('--patience', 0),
+    )
+    .option('--seed <n>', 'seeds the split, the init, shuffling and dropout', intFlag('--seed', 0), TRAIN_DEFAULTS.seed)
+    .option('--checkpoint-dir <dir>', 'save a checkpoint after every epoch (linear, mlp)')
+    .option('--resume', 'continue from the checkpoint in --checkpoint-dir')
+    .option('--cache-dir <dir>', 'feature store and downloads (default: $REWARDFIT_CACHE or ~/.cache/rewardfit)')
+    .option('--offline', 'never use the network (also REWARDFIT_OFFLINE=1)')
+    .option('--json', 'print the result as one JSON object instead of tables')
+    .option('--quiet', 'no progress output')
+    .addHelpText('after', EXAMPLES)
+    .action(async (flags: TrainFlags) => {
+      const result = await trainRewardModel(trainOptionsFrom(flags))
+      printResult(flags, result)
     })
+}
+
+export function trainOptionsFrom(f: TrainFlags): TrainRewardModelOptions {
+  const backboneOptions: Partial<FeaturizerSpec> = {}
+  if (f.dim !== undefined) backboneOptions.dim = f.dim
+  if (f.maxLength !== undefined) backboneOptions.maxLength = f.maxLength
+  if (f.pooling !== undefined) backboneOptions.pooling = f.pooling
+  if (f.layer !== undefined) backboneOptions.layer = f.layer
+  const progress = f.quiet || f.json ? null : stageProgress()
+  const warn = (m: string) => process.stderr.write(`warning: ${m}\n`)
+  return {
+    data: f.data,
+    val: f.val,
+    test: f.test,
+    out: f.out,
+    dataOptions: dataOptionsFrom(f, warn),
+    split: {
+      valFraction: f.val ? 0 : f.valFraction,
+      testFraction: f.test ? 0 : f.testFraction,
+      seed: f.seed,
+    },
+    weights: f.weights,
+    backbone: f.backbone,
+    backboneOptions,
+    head: f.head,
+    ridge: f.alphas ? { alphas: f.alphas } : {},
+    training: {
+      hidden: f.hidden,
+      activation: f.activation,
+      dropout: f.dropout,
+      optimizer: f.optimizer,
+      epochs: f.epochs,
+      lr: f.lr,
+      batchSize: f.batchSize,
+      weightDecay: f.weightDecay,
+      schedule: f.schedule,
+      patience: f.patience,
+      seed: f.seed,
+      checkpointDir: f.checkpointDir ?? null,
+      resume: f.resume ?? false,
+    },
+    cacheDir: f.cacheDir ?? defaultCacheDir(),
+    offline: f.offline || process.env.REWARDFIT_OFFLINE === '1',
+    onProgress: progress?.onProgress ?? null,
+    onEpoch: progress?.onEpoch ?? null,
+    onWarning: warn,
+  }
+}
+
+function printResult(f: TrainFlags, r: TrainRewardModelResult): void {
+  if (f.json) {
+    process.stdout.write(`${JSON.stringify({ out: f.out, summary: r.summary, metrics: r.metrics })}\n`)
+    return
+  }
+  const s = r.summary
+  const lines = [
+    `rows: train ${s.rows.train}, val ${s.rows.val}, test ${s.rows.test}${
+      s.skipped
+        ? `; skipped ${s.skipped} (${Object.entries(s.skippedByReason)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', ')})`
+        : ''
+    }`,
+    `head: ${s.head}${s.alphas ? ` (alpha per attribute: ${s.alphas.map((a) => a.toPrecision(3)).join(', ')})` : ''}${s.bestEpoch ? ` (best epoch ${s.bestEpoch})` : ''}`,
+  ]
+  for (const split of ['val', 'test'] as const) {
+    const m = r.metrics[split]
+    if (m) lines.push('', `${split} metrics (rating scale; L_rating = -MSE, higher is better):`, metricsTable(m))
+  }
+  lines.push('', `model written to ${f.out} in ${s.seconds.toFixed(1)} s`)
+  process.stdout.write(`${lines.join('\n')}\n`)
 }

@@ -27,6 +27,8 @@ export interface DataOptions {
   /** Rating columns, one attribute each (a list, or one comma-separated string). Required: with none,
    *  reading fails with the numeric columns of the first row listed. */
   targetColumns?: string[] | string
+  /** false reads rows with no rating columns (scoring); then targets are empty. */
+  requireTargets?: boolean
   /** Column whose value keeps related rows on one side of a split (e.g. 'prompt_id'). */
   groupColumn?: string | null
   /** Allowed rating range: '0:4', or 'a=0:4,b=1:5' (see scale.ts). null = unchecked. */
@@ -60,6 +62,7 @@ export const DATA_DEFAULTS = {
   messagesColumn: 'messages',
   targetColumns: [],
   groupColumn: null,
+  requireTargets: true,
   scale: null,
   quote: 'auto',
   delimiter: null,
@@ -78,6 +81,7 @@ const schema = z.strictObject({
   messagesColumn: z.string().min(1),
   targetColumns: z.union([z.array(z.string().min(1)), z.string()]),
   groupColumn: z.string().min(1).nullable(),
+  requireTargets: z.boolean(),
   scale: z
     .union([z.string(), z.strictObject({ all: scaleRange.nullable(), byAttribute: z.record(z.string(), scaleRange) })])
     .nullable(),

@@ -186,3 +186,18 @@ describe('readRatings', () => {
     )
   })
 })
+
+describe('reading rows to score (requireTargets: false)', () => {
+  it('reads prompt/response rows with no rating columns, in order, with empty targets', async () => {
+    const file = await tempFile('score.jsonl', '{"prompt":"a","response":"b"}\n{"prompt":"c","response":"d"}\n')
+    const rows = await collect(readRatings(file, { requireTargets: false }))
+    assert.deepEqual(
+      rows.map((r) => [r.prompt, r.response, r.targets.length, r.line]),
+      [
+        ['a', 'b', 0, 1],
+        ['c', 'd', 0, 2],
+      ],
+    )
+    await assert.rejects(collect(readRatings(file)), OptionError)
+  })
+})

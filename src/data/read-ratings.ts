@@ -117,7 +117,7 @@ async function* iterate(stream: RatingStream & { summary: ReadSummary }): AsyncG
     for (const record of batch) {
       summary.records++
       if (!isBadRecord(record) && !checked) {
-        checkColumns(record, ctx)
+        checkColumns(record, ctx, o.requireTargets)
         checked = true
       }
       const result = isBadRecord(record) ? record : toExample(record, ctx)
@@ -142,10 +142,10 @@ async function* iterate(stream: RatingStream & { summary: ReadSummary }): AsyncG
  * always a typo, and failing here beats marking every row invalid. (A JSON Lines file whose first
  * record omits a rating should write it as null.)
  */
-function checkColumns(record: RawRecord, ctx: ExampleContext): void {
+function checkColumns(record: RawRecord, ctx: ExampleContext, requireTargets: boolean): void {
   const v = record.values
   const known = () => columnNames(v).join(', ')
-  if (ctx.targetColumns.length === 0) {
+  if (ctx.targetColumns.length === 0 && requireTargets) {
     const numeric = numericColumns(v, [
       ctx.promptColumn,
       ctx.responseColumn,

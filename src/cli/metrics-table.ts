@@ -1,0 +1,21 @@
+/** The per-attribute metrics table printed after training and evaluation. */
+import type { RatingMetrics } from '../eval/metrics.ts'
+import { table } from './format.ts'
+
+const COLUMNS: (keyof RatingMetrics)[] = [
+  'l_rating',
+  'mse',
+  'rmse',
+  'mae',
+  'pearson',
+  'spearman',
+  'kendall',
+  'pairwise_accuracy',
+  'n',
+]
+
+export function metricsTable(m: { attributes: Record<string, RatingMetrics>; reward: RatingMetrics }): string {
+  const rows = Object.entries(m.attributes).map(([name, v]) => [name, ...COLUMNS.map((c) => v[c])])
+  rows.push(['(reward)', ...COLUMNS.map((c) => m.reward[c])])
+  return table(['attribute', ...COLUMNS.map((c) => (c === 'pairwise_accuracy' ? 'pair_acc' : c))], rows)
+}

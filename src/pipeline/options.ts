@@ -1,0 +1,96 @@
+/**
+ * Options of trainRewardModel: the data, the backbone, the head and how to fit it. One source of
+ * defaults (TRAIN_MODEL_DEFAULTS); the data, split, ridge and training options keep their own.
+ */
+import type { DataOptions } from '../data/options.ts'
+import type { SplitOptions } from '../data/split.ts'
+import { OptionError } from '../errors.ts'
+import type { FeaturizerSpec } from '../featurize/featurizer.ts'
+import type { RidgeOptions } from '../heads/ridge.ts'
+import type { EpochRecord, StepProgress, TrainOptions } from '../train/options.ts'
+
+export type HeadChoice = 'ridge' | 'linear' | 'mlp'
+export const HEAD_CHOICES: readonly HeadChoice[] = ['ridge', 'linear', 'mlp']
+
+export type Stage = 'read' | 'featurize' | 'fit' | 'evaluate' | 'save'
+
+export interface TrainModelProgress {
+  stage: Stage
+  /** Which split a featurize or evaluate step is working on. */
+  split?: 'train' | 'val' | 'test'
+  done: number
+  total: number
+}
+
+export interface TrainRewardModelOptions {
+  /** The training ratings file (JSONL, JSON, CSV, TSV or Parquet). */
+  data: string
+  /** Explicit validation / test files; otherwise rows are split off `data` by valFraction/testFraction. */
+  val?: string | null
+  test?: string | null
+  /** Columns, scales, format, quoting, skipInvalid (see data/options.ts). */
+  dataOptions?: DataOptions
+  /** valFraction, testFraction, seed (see data/split.ts); group rows with dataOptions.groupColumn. */
+  split?: SplitOptions
+  /** Attribute weights merging the attributes into one reward: 'a=0.7,b=0.3' or a map; default 1/k each. */
+  weights?: string | Record<string, number> | null
+  /** 'hashing' | 'onnx:PATH' | 'hf:ORG/NAME' | 'gguf:PATH', or a spec object. */
+  backbone?: string | FeaturizerSpec
+  /** Extra backbone options merged into its spec (e.g. { dim: 2048 } or { pooling: 'cls', maxLength: 256 }). */
+  backboneOptions?: Record<string, unknown>
+  /** 'ridge' = exact closed form, α chosen on validation; 'linear' / 'mlp' = mini-batch training. */
+  head?: HeadChoice
+  ridge?: RidgeOptions
+  /** Mini-batch training options for 'linear' and 'mlp' (the head type comes from `head`). */
+  training?: Omit<TrainOptions, 'head' | 'onEpoch' | 'onStep' | 'logPath'>
+  /** The model folder to write. */
+  out: string
+  /** Feature store folder; null = a temporary folder removed at the end (nothing reused). */
+  cacheDir?: string | null
+  /** Never touch the network (hf: backbones must be cached). */
+  offline?: boolean
+  /** Rows featurized per batch. */
+  featurizeBatchSize?: number
+  onProgress?: ((p: TrainModelProgress) => void) | null
+  onEpoch?: ((r: EpochRecord) => void) | null
+  onWarning?: ((message: string) => void) | null
+}
+
+export const TRAIN_MODEL_DEFAULTS = {
+  val: null,
+  test: null,
+  dataOptions: {},
+  split: {},
+  weights: null,
+  backbone: 'hashing',
+  backboneOptions: {},
+  head: 'ridge',
+  ridge: {},
+  training: {},
+  cacheDir: null,
+  offline: false,
+  featurizeBatchSize: 256,
+  onProgress: null,
+  onEpoch: null,
+  onWarning: null,
+} satisfies Omit<Required<TrainRewardModelOptions>, 'data' | 'out'>
+
+export type ResolvedTrainModelOptions = Required<TrainRewardModelOptions>
+
+export function resolveTrainModelOptions(o: TrainRewardModelOptions): ResolvedTrainModelOptions {
+  const r = { ...TRAIN_MODEL_DEFAULTS, ...dropUndefined(o) } as ResolvedTrainModelOptions
+  if (typeof r.data !== 'string' || r.data === '') throw new OptionError('data', r.data, 'a ratings file path')
+  if (typeof r.out !== 'string' || r.out === '') throw new OptionError('out', r.out, 'a folder path for the model')
+  if (!HEAD_CHOICES.includes(r.head))
+    throw new OptionError('head', r.head, HEAD_CHOICES.map((h) => `'${h}'`).join(', '))
+  if (!Number.isInteger(r.featurizeBatchSize) || r.featurizeBatchSize < 1) {
+    throw new OptionError('featurizeBatchSize', r.featurizeBatchSize, 'a positive integer')
+  }
+  return r
+}
+
+export type StepListener = (p: StepProgress) => void
+
+function dropUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
+}

@@ -1,0 +1,289 @@
+/**
+ * The whole training job as one library call: ratings file → validated, split examples → cached
+ * features → head fitted on L_rating (exact ridge or mini-batch) → RewardModel saved as a folder,
+ * with validation/test metrics and the training log inside it. The CLI's `train` is a thin layer
+ * over this.
+ *
+ * @example
+ *   const { model, metrics } = await trainRewardModel({
+ *     data: 'ratings.jsonl', out: 'models/rm',
+ *     dataOptions: { targetColumns: ['helpfulness', 'verbosity'], scale: '0:4', groupColumn: 'prompt_id' },
+ *   })
+ *   metrics.val?.attributes.helpfulness.pearson   // 0.8
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { resolveDataOptions } from '../data/options.ts'
+import { scalesFor } from '../data/scale.ts'
+import { readRatingSplits, type Split } from '../data/split.ts'
+import { parseWeights } from '../data/weights.ts'
+import { RewardfitError } from '../errors.ts'
+import type { Featurizer, FeaturizerSpec } from '../featurize/featurizer.ts'
+import { createFeaturizer, parseBackbone } from '../featurize/registry.ts'
+import type { Head } from '../heads/head.ts'
+import { headFromParams } from '../heads/registry.ts'
+import { accumulateRidge, fitRidge } from '../heads/ridge.ts'
+import { FORMAT_VERSION, type ModelConfig, type TargetStats } from '../model/config.ts'
+import { RewardModel } from '../model/reward-model.ts'
+import { saveRewardModel } from '../model/save-model.ts'
+import { cachedFeatureStore, type StoreRow } from '../store/build-store.ts'
+import type { FeatureStore } from '../store/feature-store.ts'
+import type { EpochRecord } from '../train/options.ts'
+import { train } from '../train/train.ts'
+import { evaluateSource, type SplitMetrics } from './evaluate-source.ts'
+import { type ResolvedTrainModelOptions, resolveTrainModelOptions, type TrainRewardModelOptions } from './options.ts'
+
+export interface TrainRewardModelResult {
+  model: RewardModel
+  /** Metrics on the rating scale for each held-out split that has rows. */
+  metrics: { val?: SplitMetrics; test?: SplitMetrics }
+  /** Rows per split, skipped rows, feature reuse, how the head was fitted. */
+  summary: TrainSummary
+  history: EpochRecord[]
+}
+
+export interface TrainSummary {
+  rows: Record<Split, number>
+  skipped: number
+  skippedByReason: Record<string, number>
+  featuresReused: Partial<Record<Split, string>>
+  head: string
+  /** Ridge: the α chosen per attribute. */
+  alphas?: number[]
+  bestEpoch?: number
+  warnings: string[]
+  seconds: number
+}
+
+const SPLITS: Split[] = ['train', 'val', 'test']
+
+export async function trainRewardModel(options: TrainRewardModelOptions): Promise<TrainRewardModelResult> {
+  const started = performance.now()
+  const o = resolveTrainModelOptions(options)
+  const warnings: string[] = []
+  const warn = (m: string) => {
+    warnings.push(m)
+    o.onWarning?.(m)
+  }
+  const data = resolveDataOptions(o.dataOptions)
+  const attributes = data.targetColumns
+  if (attributes.length === 0) {
+    // readRatings names the numeric columns it finds; let it throw that message.
+    for await (const _ of readRatingSplits({ train: o.data }, data, o.split)) break
+  }
+  const weights = parseWeights(o.weights, attributes)
+  const files = { train: o.data, val: o.val ?? undefined, test: o.test ?? undefined }
+
+  // Pass 1 validates every row before any costly featurizing, and counts rows for progress bars.
+  const counts = await countSplits(o, files, data)
+  if (counts.rows.train < 2) {
+    throw new RewardfitError(
+      `${o.data}: only ${counts.rows.train} training rows after the split; training needs at least 2 (lower --val-fraction/--test-fraction or add data)`,
+    )
+  }
+  if (counts.rows.val === 0) warn('no validation rows: ridge uses a fixed alpha and training cannot stop early')
+
+  const spec: FeaturizerSpec = {
+    ...(typeof o.backbone === 'string' ? parseBackbone(o.backbone) : o.backbone),
+    ...o.backboneOptions,
+  }
+  const tempCache = o.cacheDir === null ? await mkdtemp(join(tmpdir(), 'rewardfit-features-')) : null
+  const storeDir = tempCache ?? join(o.cacheDir as string, 'features')
+  const featurizer = await createFeaturizer(spec, { cacheDir: o.cacheDir ?? undefined, offline: o.offline })
+  try {
+    const stores: Partial<Record<Split, FeatureStore>> = {}
+    const featuresReused: Partial<Record<Split, string>> = {}
+    for (const split of SPLITS) {
+      if (counts.rows[split] === 0) continue
+      const total = counts.rows[split]
+      o.onProgress?.({ stage: 'featurize', split, done: 0, total })
+      const { store, reused } = await cachedFeatureStore(featurizer, () => splitRows(files, data, o, split), {
+        dir: storeDir,
+        batchSize: o.featurizeBatchSize,
+        attributes,
+        onProgress: (p) => o.onProgress?.({ stage: 'featurize', split, done: p.rows, total }),
+      })
+      o.onProgress?.({ stage: 'featurize', split, done: total, total })
+      stores[split] = store
+      featuresReused[split] = reused
+    }
+
+    const fit = await fitHead(o, stores.train!, stores.val, warn)
+    const config: ModelConfig = {
+      formatVersion: FORMAT_VERSION,
+      attributes,
+      attributeWeights: weights,
+      scales: counts.scales,
+      targetStats: fit.targetStats,
+      head: { ...fit.head.spec, ...fit.headInfo } as ModelConfig['head'],
+      featurizer: featurizer.spec,
+    }
+    const model = new RewardModel(config, fit.head, featurizer)
+
+    const metrics: TrainRewardModelResult['metrics'] = {}
+    for (const split of ['val', 'test'] as const) {
+      const store = stores[split]
+      if (!store) continue
+      o.onProgress?.({ stage: 'evaluate', split, done: 0, total: store.rows })
+      metrics[split] = await evaluateSource(model, store)
+      o.onProgress?.({ stage: 'evaluate', split, done: store.rows, total: store.rows })
+    }
+    const summary: TrainSummary = {
+      rows: counts.rows,
+      skipped: counts.skipped,
+      skippedByReason: counts.skippedByReason,
+      featuresReused,
+      head: o.head,
+      alphas: fit.alphas,
+      bestEpoch: fit.bestEpoch,
+      warnings,
+      seconds: (performance.now() - started) / 1000,
+    }
+    config.training = {
+      data: { train: o.data, val: o.val, test: o.test, rows: counts.rows, skipped: counts.skipped },
+      head: o.head,
+      options: o.head === 'ridge' ? o.ridge : o.training,
+      split: o.split,
+      metrics,
+      bestEpoch: fit.bestEpoch,
+      alphas: fit.alphas,
+      seconds: summary.seconds,
+    }
+    o.onProgress?.({ stage: 'save', done: 0, total: 1 })
+    const log = `${fit.history.map((r) => JSON.stringify(r)).join('\n')}\n`
+    await saveRewardModel(o.out, model, { 'training-log.jsonl': log })
+    o.onProgress?.({ stage: 'save', done: 1, total: 1 })
+    return { model, metrics, summary, history: fit.history }
+  } finally {
+    if (tempCache) await rm(tempCache, { recursive: true, force: true })
+  }
+}
+
+interface SplitCounts {
+  rows: Record<Split, number>
+  skipped: number
+  skippedByReason: Record<string, number>
+  scales: ModelConfig['scales']
+}
+
+async function countSplits(
+  o: ResolvedTrainModelOptions,
+  files: { train: string; val?: string; test?: string },
+  data: ReturnType<typeof resolveDataOptions>,
+): Promise<SplitCounts> {
+  const rows: Record<Split, number> = { train: 0, val: 0, test: 0 }
+  const skippedByReason: Record<string, number> = {}
+  let skipped = 0
+  const counting = {
+    ...data,
+    onSkip: (e: Error, reason: string) => {
+      skipped++
+      skippedByReason[reason] = (skippedByReason[reason] ?? 0) + 1
+      data.onSkip?.(e as never, reason)
+    },
+  }
+  let done = 0
+  for await (const e of readRatingSplits(files, counting, o.split)) {
+    rows[e.split]++
+    if (++done % 10000 === 0) o.onProgress?.({ stage: 'read', done, total: 0 })
+  }
+  o.onProgress?.({ stage: 'read', done, total: done })
+  return { rows, skipped, skippedByReason, scales: scalesFor(data.scale, data.targetColumns) }
+}
+
+/** The rows of one split, replayable (the store reads them once to digest, once to featurize). */
+async function* splitRows(
+  files: { train: string; val?: string; test?: string },
+  data: ReturnType<typeof resolveDataOptions>,
+  o: ResolvedTrainModelOptions,
+  split: Split,
+): AsyncGenerator<StoreRow> {
+  // Warnings and skips were reported by the counting pass; later passes stay quiet.
+  const quiet = { ...data, onWarning: null, onSkip: null }
+  for await (const e of readRatingSplits(files, quiet, o.split)) {
+    if (e.split !== split) continue
+    yield { pair: { prompt: e.prompt, response: e.response, messages: e.messages }, targets: e.targets }
+  }
+}
+
+interface FittedHead {
+  head: Head
+  targetStats: TargetStats[]
+  headInfo: Record<string, unknown>
+  history: EpochRecord[]
+  alphas?: number[]
+  bestEpoch?: number
+}
+
+async function fitHead(
+  o: ResolvedTrainModelOptions,
+  trainStore: FeatureStore,
+  valStore: FeatureStore | undefined,
+  warn: (m: string) => void,
+): Promise<FittedHead> {
+  const total = trainStore.rows
+  if (o.head === 'ridge') {
+    const t0 = performance.now()
+    o.onProgress?.({ stage: 'fit', done: 0, total })
+    const acc = await accumulateRidge(trainStore)
+    const validation = valStore ? await accumulateRidge(valStore) : undefined
+    const fit = await fitRidge(acc, { ...o.ridge, validation })
+    for (const w of fit.warnings) warn(w)
+    o.onProgress?.({ stage: 'fit', done: total, total })
+    const spec = { type: 'linear' as const, inputDim: trainStore.dim, outputs: trainStore.attributes }
+    const head = headFromParams(spec, fit.params, 'ridge fit')
+    // One log record, so every model folder has a training log (ridge has no epochs).
+    const best = fit.grid.length > 0 ? bestGridPoint(fit.grid, fit.alphas) : null
+    const record: EpochRecord & { alphas: number[] } = {
+      epoch: 1,
+      step: 1,
+      lr: 0,
+      trainLRating: Number.NaN,
+      valLRating: best,
+      valMse: best === null ? null : -best,
+      valRmse: best === null ? null : Math.sqrt(-best),
+      valRmseByAttribute: null,
+      seconds: (performance.now() - t0) / 1000,
+      alphas: fit.alphas,
+    }
+    return {
+      head,
+      targetStats: fit.targetStats,
+      headInfo: { solver: `ridge-${fit.solverUsed}`, alphas: fit.alphas, alphaSelection: fit.selection },
+      history: [record],
+      alphas: fit.alphas,
+    }
+  }
+  const history: EpochRecord[] = []
+  const res = await train(
+    { train: trainStore, val: valStore },
+    {
+      ...o.training,
+      head: o.head,
+      lossWeights: o.training.lossWeights ?? null,
+      onEpoch: (r) => {
+        history.push(r)
+        o.onEpoch?.(r)
+      },
+      onStep: (p) => o.onProgress?.({ stage: 'fit', done: p.rows, total: p.totalRows }),
+    },
+  )
+  return {
+    head: res.head,
+    targetStats: res.targetStats,
+    headInfo: { solver: o.training.optimizer ?? 'adamw' },
+    history,
+    bestEpoch: res.bestEpoch,
+  }
+}
+
+/** Mean validation L_rating over attributes at each attribute's chosen α. */
+function bestGridPoint(grid: { alpha: number; valLRating: number[] }[], alphas: number[]): number {
+  let sum = 0
+  alphas.forEach((alpha, a) => {
+    const p = grid.find((g) => g.alpha === alpha)
+    sum += p ? p.valLRating[a] : Number.NaN
+  })
+  return sum / alphas.length
+}
