@@ -14,7 +14,7 @@ th, td { border-bottom: 1px solid var(--rule); padding: 4px 8px; vertical-align:
 table.metrics td { text-align: right; font-variant-numeric: tabular-nums; }
 table.metrics td.text { text-align: left; }
 table.metrics th { text-align: left; white-space: nowrap; }
-.ci { color: var(--muted); font-size: 11px; }
+.ci { color: var(--muted); font-size: 11px; white-space: nowrap; }
 td.better { background: #e3f4ea; }
 td.worse { background: #f8e4e6; }
 .charts { display: flex; flex-wrap: wrap; gap: 10px; }
@@ -25,7 +25,7 @@ svg.chart .label { fill: var(--ink); font-size: 11px; }
 svg.chart .grid { stroke: #eef1f4; }
 svg.chart .plot { fill: none; stroke: var(--rule); }
 svg.chart .diagonal { stroke: #9aa3ad; stroke-dasharray: 4 3; }
-svg.chart circle.mark { fill: var(--accent); fill-opacity: 0.45; }
+svg.chart circle.mark:not(.dot) { fill: var(--accent); fill-opacity: 0.45; }
 svg.chart circle.dot { fill-opacity: 1; }
 svg.chart rect.mark { fill: var(--accent); fill-opacity: 0.8; }
 svg.chart path.line { fill: none; stroke-width: 2; }

@@ -140,8 +140,13 @@ export function lineChart(series: Series[], o: ChartOptions): string {
         `<circle class="mark dot" cx="${f.x(p.x).toFixed(1)}" cy="${f.y(p.y).toFixed(1)}" r="3" fill="${color}"/>`,
       )
     }
+    // Bottom-right of the plot: rising curves (training L_rating, a calibrated model) leave it empty.
+    const w = o.width ?? 360
+    const h = o.height ?? 280
+    const y = h - MARGIN.bottom - 8 - 14 * (series.length - 1 - i)
+    const x = w - MARGIN.right - 8
     parts.push(
-      `<g class="legend"><rect x="${MARGIN.left + 8}" y="${MARGIN.top + 6 + 14 * i}" width="10" height="10" fill="${color}"/><text x="${MARGIN.left + 22}" y="${MARGIN.top + 15 + 14 * i}">${escapeHtml(s.name)}</text></g>`,
+      `<g class="legend"><text x="${x - 14}" y="${y}" text-anchor="end">${escapeHtml(s.name)}</text><rect x="${x - 10}" y="${y - 9}" width="10" height="10" fill="${color}"/></g>`,
     )
   })
   return f.open + parts.join('') + f.close
