@@ -50,6 +50,19 @@ test('HH rows are split at the last shared assistant turn', () => {
   )
   assert.equal(p.prompt, 'user: Hi')
   assert.deepEqual([p.chosen, p.rejected], ['Hello!', 'Go away.'])
+  // The same with the shared prefix repeated in a prompt field.
+  const q = pairFromRecord(
+    {
+      prompt: '\n\nHuman: Hi\n\nAssistant:',
+      chosen: '\n\nHuman: Hi\n\nAssistant: Hello!',
+      rejected: '\n\nHuman: Hi\n\nAssistant: Go away.',
+    },
+    where,
+  )
+  assert.deepEqual([q.prompt, q.chosen, q.rejected], ['user: Hi', 'Hello!', 'Go away.'])
+  // A plain prompt whose responses happen to start with it is left alone.
+  const plain = pairFromRecord({ prompt: 'Hi', chosen: 'Hi there!', rejected: 'Hi, go away' }, where)
+  assert.deepEqual([plain.chosen, plain.rejected], ['Hi there!', 'Hi, go away'])
 })
 
 test('bad rows name file, line and field', () => {

@@ -5,8 +5,9 @@
  *   - chat:   {chosen: [{role, content}, ...], rejected: [...], prompt?: "..." | [...]} — the last
  *             assistant turn of each list is the response; the turns before it are the shared prompt,
  *             rendered as chat records are (data/chat.ts: "role: content" per turn);
- *   - HH:     {chosen: "\n\nHuman: ...\n\nAssistant: ...", rejected: "..."} (no prompt) — split at the
- *             last assistant turn the two transcripts share (see hh-split.ts).
+ *   - HH:     {chosen: "\n\nHuman: ...\n\nAssistant: ...", rejected: "..."} — split at the last
+ *             assistant turn the two transcripts share (see hh-split.ts); a "prompt" field that both
+ *             transcripts start with is allowed (some HH exports repeat it).
  *
  * @example
  *   pairFromRecord({ prompt: 'Hi', chosen: 'Hello!', rejected: 'Go away', subset: 'chat' }, { file: 'p.jsonl', line: 1 })
@@ -109,7 +110,11 @@ export function pairFromRecord(
       loc(typeof chosen !== 'string' ? columns.chosen : columns.rejected),
     )
   }
-  if ((prompt === undefined || prompt === null) && isHHTranscript(chosen)) {
+  // HH transcripts with or without a prompt field (some HH exports carry the shared prefix as
+  // "prompt" and still repeat it in both transcripts): split them the same way.
+  const hhWithPrompt =
+    typeof prompt === 'string' && isHHTranscript(chosen) && chosen.startsWith(prompt) && rejected.startsWith(prompt)
+  if (((prompt === undefined || prompt === null) && isHHTranscript(chosen)) || hhWithPrompt) {
     const split = splitHHPair(chosen, rejected)
     if (!split) {
       throw new DataError(
