@@ -13,10 +13,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { saveModelFolder } from '../src/model/folder.ts'
+import { autoFeaturizeWorkers } from '../src/serve/options.ts'
 import { hashingModel } from '../test/browser/hashing-model.ts'
 
 interface CannonResult {
@@ -70,9 +71,10 @@ async function stop(proc: ChildProcess): Promise<void> {
   await exited
 }
 
+/** Request bodies that together cover every pair once, so each batch size sees the same texts. */
 function bodies(pairs: { prompt: string; response: string }[], batch: number): string[] {
   const out: string[] = []
-  for (let r = 0; r < 64; r++) {
+  for (let r = 0; r < Math.ceil(pairs.length / batch); r++) {
     const items = Array.from({ length: batch }, (_, i) => pairs[(r * batch + i) % pairs.length])
     out.push(JSON.stringify({ items }))
   }
@@ -161,6 +163,7 @@ async function main(): Promise<void> {
     const fmt = (v: number, d = 1) => v.toFixed(d).padStart(10)
     const lines = [
       `rewardfit serve vs a Python http.server + numpy peer — POST /v1/score on 127.0.0.1, ${DURATION} s per run, HANNA texts (${meanChars.toFixed(0)} chars per pair)`,
+      `machine: ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)} at the end; rewardfit featurizes on ${autoFeaturizeWorkers()} worker thread(s) (auto)`,
       'peer: same linear head weights, but scikit-learn HashingVectorizer features (same widths), not rewardfit hashing features',
       '',
       `${'server'.padEnd(12)} ${'conns'.padStart(5)} ${'batch'.padStart(5)} ${'req/s'.padStart(10)} ${'items/s'.padStart(10)} ${'p50 ms'.padStart(10)} ${'p99 ms'.padStart(10)} ${'failed'.padStart(7)}`,

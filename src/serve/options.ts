@@ -28,7 +28,7 @@ export interface ServeOptions {
   apiKey?: string | null
   /**
    * Worker threads that featurize (hashing backbone only; others run in-process). 'auto' → one per
-   * core but one, at least 1 and at most 4. 0 featurizes on the main thread. Range [0, 64].
+   * core, at most 4. 0 featurizes on the main thread. Range [0, 64].
    */
   featurizeWorkers?: number | 'auto'
 }
@@ -46,7 +46,8 @@ export const SERVE_DEFAULTS = {
 export type ResolvedServeOptions = Required<ServeOptions>
 
 /** What featurizeWorkers: 'auto' means on this machine. */
-export const autoFeaturizeWorkers = (): number => Math.min(4, Math.max(1, availableParallelism() - 1))
+// One per core: the main thread only parses and serializes JSON, so it needs no core of its own.
+export const autoFeaturizeWorkers = (): number => Math.min(4, availableParallelism())
 
 export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions {
   const defined = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
