@@ -191,6 +191,18 @@ test('usage errors exit 2, failures exit 1, each with one line and no stack trac
   assert.equal(skipped.code, 0, skipped.err)
   assert.equal(JSON.parse(skipped.out).n, 60)
   assert.match(skipped.err, /skipped 1 invalid row/)
+  const badReport = await run(
+    '--model',
+    modelA,
+    '--data',
+    files.ratings,
+    '--bootstrap',
+    '0',
+    '--report',
+    join(files.dir, 'no', 'r.html'),
+  )
+  assert.equal(badReport.code, 1)
+  assert.match(badReport.err, /^error: cannot write the report to .*r\.html \(ENOENT\); check that its folder exists/)
   const missingFile = await run('--model', modelA, '--data', join(files.dir, 'missing.jsonl'))
   assert.equal(missingFile.code, 1)
   assert.ok(!existsSync(join(files.dir, 'missing.jsonl')))

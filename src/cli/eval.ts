@@ -11,7 +11,7 @@
 import type { Command } from 'commander'
 import { readRatings } from '../data/read-ratings.ts'
 import type { ScaleSpec } from '../data/scale.ts'
-import { OptionError } from '../errors.ts'
+import { OptionError, RewardfitError } from '../errors.ts'
 import type { Comparison } from '../eval/compare.ts'
 import { type EvalRun, evalJson, evaluateModels, type ModelEvaluation } from '../eval/evaluate.ts'
 import { EVAL_DEFAULTS, type EvalOptions, resolveEvalOptions } from '../eval/options.ts'
@@ -137,14 +137,19 @@ async function runEval(flags: EvalFlags): Promise<void> {
     for (const s of skipped) process.stderr.write(`${s}\n`)
     if (flags.report) {
       const logs = await Promise.all(dirs.map((dir) => readTrainingLog(dir)))
-      await writeReport(
-        flags.report,
-        renderReport(run, {
-          logs,
-          sources: { data: flags.data, pairs: flags.pairs },
-          generatedAt: new Date().toISOString(),
-        }),
-      )
+      const html = renderReport(run, {
+        logs,
+        sources: { data: flags.data, pairs: flags.pairs },
+        generatedAt: new Date().toISOString(),
+      })
+      try {
+        await writeReport(flags.report, html)
+      } catch (err) {
+        throw new RewardfitError(
+          `cannot write the report to ${flags.report} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check that its folder exists and is writable`,
+          { cause: err },
+        )
+      }
       process.stderr.write(`wrote ${flags.report}\n`)
     }
     process.stdout.write(flags.json ? `${JSON.stringify(evalJson(run), null, 2)}\n` : `${formatRun(run)}\n`)
