@@ -2,7 +2,8 @@
  * Linear scales and "nice" axis ticks (1, 2, 5 × 10^k steps) for the report's SVG charts.
  *
  * @example
- *   niceTicks(0.13, 3.9, 5)          // [0.5, 1, 1.5, 2, 2.5, 3, 3.5]  → step 0.5
+ *   niceTicks(0.13, 3.9, 5)          // [1, 2, 3]        (step 1)
+ *   niceTicks(0.13, 3.9, 8)          // [0.5, 1, ..., 3.5] (step 0.5)
  *   linearScale([0, 4], [40, 340])(2) // 190
  */
 export type Scale = (v: number) => number
