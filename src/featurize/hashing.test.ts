@@ -113,7 +113,7 @@ test('layout: unit-norm prompt and response blocks, then the interaction block',
 })
 
 test('interaction features: overlap, lengths and ratios', async () => {
-  const f = createHashingFeaturizer({ dim: 128 })
+  const f = createHashingFeaturizer({ dim: 128, interactionWeight: 1 })
   const prompt = 'A b c'
   const response = 'a b d d e'
   const x = await f.featurize([{ prompt, response }])
@@ -131,6 +131,7 @@ test('interaction features: overlap, lengths and ratios', async () => {
   const rep = await f.featurize([{ prompt: 'x', response: 'go go go go' }])
   close(rep[f.promptDim + f.responseDim + INTERACTION_FEATURES.indexOf('response_repeated_bigrams')], 1 - 1 / 3)
   const w = createHashingFeaturizer({ dim: 128, interactionWeight: 2 })
+  assert.equal(createHashingFeaturizer({}).spec.interactionWeight, HASHING_DEFAULTS.interactionWeight)
   const x2 = await w.featurize([{ prompt, response }])
   close(x2[127], 2 * x[127])
 })

@@ -12,7 +12,7 @@
  * @example
  *   const f = createHashingFeaturizer({ dim: 1024 })
  *   const x = await f.featurize([{ prompt: 'Say hi', response: 'Hi there!' }])   // Float32Array(1024)
- *   f.spec        // { type: 'hashing', dim: 1024, promptShare: 0.5, ... every resolved option }
+ *   f.spec        // { type: 'hashing', dim: 1024, promptShare: 0.25, ... every resolved option }
  */
 import { OptionError } from '../errors.ts'
 import type { Featurizer, FeaturizerSpec, TextPair } from './featurizer.ts'
@@ -44,9 +44,13 @@ export interface HashingOptions {
   interactionWeight?: number
 }
 
-// Chosen by scripts/tune-hashing.ts (held-out Pearson on HANNA and MLQE-PE en-de; see its output).
+// Chosen by scripts/tune-hashing.ts --search (validation Pearson on HANNA by-prompt folds and MLQE-PE
+// en-de dev). Width 1024 scored within noise of 2048 and 4096 on both, and keeps an exact ridge fast
+// and a 1M-row feature store at 4 GB. The interaction block (13 values) carries much of the signal
+// (HANNA 0.41 -> 0.49 mean Pearson); weighting it 10x spares it most of the ridge shrinkage
+// (MLQE dev 0.20 -> 0.27 at weight 1 -> 10).
 export const HASHING_DEFAULTS = {
-  dim: 4096,
+  dim: 1024,
   promptShare: 0.25,
   wordNgrams: 2,
   charNgramMin: 3,
@@ -54,7 +58,7 @@ export const HASHING_DEFAULTS = {
   charWeight: 1,
   sublinearTf: true,
   interactions: true,
-  interactionWeight: 1,
+  interactionWeight: 10,
 } satisfies Required<HashingOptions>
 
 export type HashingSpec = { type: 'hashing' } & Required<HashingOptions>
