@@ -5,6 +5,7 @@
  *   data   n = 65536 training rows (+ 8192 validation), d = 768, k = 5, written once as raw float32
  *          files under $TMPDIR/rewardfit-bench-head that both sides read (bench/peers/head_peer.py)
  *   cases  linear head + Adam, batch 256: seconds per epoch; MLP 768→256→5 (GELU): seconds per epoch;
+ *          both with lr 1e-3 decayed to 0 by a cosine over the run (so the final MSE is not SGD noise);
  *          final validation MSE of each against the peer's; exact ridge vs sklearn Ridge
  *
  * The peer is probed with torch.set_num_threads(1) and (2); the faster runs in full and is compared. Ratios are
@@ -153,7 +154,7 @@ async function tsTrain(data: { train: Split; val: Split }, kase: 'linear' | 'mlp
     weightDecay: HYPER.weightDecay,
     batchSize: HYPER.batchSize,
     epochs: EPOCHS[kase],
-    schedule: 'constant',
+    schedule: 'cosine',
     warmupRatio: 0,
     clipNorm: 0,
     patience: 0,
@@ -185,7 +186,7 @@ async function main(): Promise<void> {
   for (const kase of ['linear', 'mlp'] as const) {
     if (!cases.includes(kase)) continue
     console.log(
-      `\n== ${kase} head, AdamW (weight decay ${HYPER.weightDecay}), batch ${HYPER.batchSize}, ${EPOCHS[kase]} epochs`,
+      `\n== ${kase} head, AdamW (weight decay ${HYPER.weightDecay}), lr ${HYPER.lr} cosine to 0, batch ${HYPER.batchSize}, ${EPOCHS[kase]} epochs`,
     )
     const ours = await tsTrain(data, kase)
     console.log(`  rewardfit: ${ours.seconds.map(fmt).join(', ')} s per epoch; val MSE ${ours.valMse.toFixed(5)}`)

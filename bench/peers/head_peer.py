@@ -7,6 +7,7 @@ projected time per epoch: a quick way to pick the faster thread count.
 The training loop is the idiomatic one: randperm, index a batch, forward, masked MSE, backward, step.
 """
 import json
+import math
 import sys
 import time
 
@@ -45,6 +46,10 @@ def run_torch(case, meta, X, Y, Xv, Yv, epochs, probe=0):
     opt = torch.optim.AdamW(model.parameters(), lr=h["lr"], betas=tuple(h["betas"]), eps=h["eps"],
                             weight_decay=h["weightDecay"])
     n, bs = X.shape[0], h["batchSize"]
+    # Cosine decay to 0 over the run, no warm-up: transformers' get_cosine_schedule_with_warmup,
+    # as rewardfit's 'cosine' schedule (lambda of the 0-based step, stepped after each update).
+    total = epochs * ((n + bs - 1) // bs)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: max(0.0, 0.5 * (1 + math.cos(math.pi * t / total))))
 
     def step(idx):
         out = model(X[idx])
@@ -52,6 +57,7 @@ def run_torch(case, meta, X, Y, Xv, Yv, epochs, probe=0):
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        sched.step()
 
     if probe > 0:
         model.train()
