@@ -153,7 +153,7 @@ export function buildServer(model: RewardModel, options: BuildServerOptions = {}
   })
   app.addHook('onClose', async () => {
     await batcher.drain()
-    await pool?.close()
+    pool?.close()
   })
 
   const counted = (req: FastifyRequest, n: number): void => {

@@ -7,7 +7,7 @@
  * @example
  *   const pool = FeaturizePool.create(model.featurizer.spec, 3)   // null if the backbone is not 'hashing'
  *   const x = await pool.featurize(pairs)                          // Float32Array [pairs.length, dim]
- *   await pool.close()
+ *   pool.close()
  */
 import { existsSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
@@ -114,9 +114,15 @@ export class FeaturizePool {
 
   private closing = false
 
-  async close(): Promise<void> {
+  close(): void {
     this.closing = true
     this.failAll(new Error('the featurizer pool was closed'))
-    await Promise.all(this.workers.map((w) => w.terminate()))
+    // Not awaited: terminating a worker that is still registering the TypeScript loader (run from
+    // source) can leave its promise pending forever, and awaiting it hung shutdown. Unref'd workers
+    // never keep the process alive, so starting termination is enough.
+    for (const w of this.workers) {
+      w.unref()
+      w.terminate().catch(() => {})
+    }
   }
 }

@@ -49,6 +49,9 @@ test('SIGTERM finishes in-flight requests, stops accepting, and exits 0', async 
   })
   let out = ''
   let err = ''
+  proc.stdout.on('data', (c) => {
+    out += c
+  })
   proc.stderr.on('data', (c) => {
     err += c
   })
@@ -56,13 +59,13 @@ test('SIGTERM finishes in-flight requests, stops accepting, and exits 0', async 
     new Promise((resolve, reject) => {
       const check = () => {
         const m = out.match(re)
-        if (m) resolve(m)
+        if (m) {
+          proc.stdout.off('data', check)
+          resolve(m)
+        }
       }
-      proc.stdout.on('data', (c) => {
-        out += c
-        check()
-      })
-      proc.on('exit', (code) => reject(new Error(`child exited (${code}) before ${re}: ${out}${err}`)))
+      proc.stdout.on('data', check)
+      proc.once('exit', (code) => reject(new Error(`child exited (${code}) before ${re}: ${out}${err}`)))
       check()
     })
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)))
