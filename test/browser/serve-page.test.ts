@@ -193,3 +193,34 @@ test('the page scores locally from a model folder chosen with the file input', {
     await rm(dir, { recursive: true, force: true })
   }
 })
+
+test('an MLP head scores the same in the browser as on the server', { skip }, async () => {
+  const mlp = buildServer(hashingModel({ head: 'mlp', dim: 1024, seed: 11 }))
+  await mlp.listen({ host: '127.0.0.1', port: 0 })
+  try {
+    const addr = mlp.server.address()
+    const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`
+    await page.goto(base)
+    await page.waitForSelector('body[data-card="ready"]')
+    assert.match((await page.textContent('#model-summary')) ?? '', /mlp head/)
+    await page.fill('#prompt', prompt)
+    const boxes = await page.$$('.response')
+    for (let i = 0; i < 2; i++) await boxes[i].fill(responses[i])
+    await page.click('#score-server')
+    await page.waitForSelector('#results-server .result:nth-child(3)')
+    await page.click('#load-server-model')
+    await page.waitForSelector('body[data-local-model="ready"]')
+    await page.click('#score-local')
+    await page.waitForSelector('#results-local .result:nth-child(3)')
+    const server = await shown('#results-server')
+    const local = await shown('#results-local')
+    assert.equal(local.length, 2)
+    for (const s of server) {
+      const l = local.find((x) => x.index === s.index) as Shown
+      for (const [name, v] of Object.entries(s.values))
+        assert.ok(Math.abs(l.values[name] - v) < 1e-4, `${name}: ${l.values[name]} vs ${v}`)
+    }
+  } finally {
+    await mlp.close()
+  }
+})
