@@ -23,16 +23,17 @@
  *   fit.alphas                    // chosen α per attribute; fit.grid has validation L_rating per α
  */
 import { OptionError, RewardfitError } from '../errors.ts'
-import { choleskyFactorBlocked, choleskySolve, NotPositiveDefiniteError } from '../linalg/cholesky.ts'
-import { eigenSym } from '../linalg/eigen-sym.ts'
-import { RidgeAccumulator } from '../linalg/ridge-accumulator.ts'
+import { NotPositiveDefiniteError } from '../linalg/cholesky.ts'
+import { type MaskStats, RidgeAccumulator } from '../linalg/ridge-accumulator.ts'
+import { type ShiftedSolver, shiftedSolver } from '../linalg/shifted-solver.ts'
+import { prepareMaskedSolve } from '../linalg/woodbury.ts'
 import type { TargetStats } from '../model/config.ts'
 import type { BatchSource } from '../train/batch-source.ts'
 import type { ParamSet } from './head.ts'
 
 export { RidgeAccumulator }
 
-export type RidgeSolver = 'auto' | 'eigen' | 'cholesky'
+export type RidgeSolver = 'auto' | 'band' | 'eigen' | 'cholesky'
 
 export interface RidgeOptions {
   /** Candidate α values (absolute, each ≥ 0) tried on validation data; null = the default grid. */
@@ -59,8 +60,8 @@ export function resolveRidgeOptions(o: RidgeOptions = {}): Required<RidgeOptions
       throw new OptionError('alphas', r.alphas, 'a non-empty list of finite numbers >= 0, or null for the default grid')
     }
   }
-  if (!['auto', 'eigen', 'cholesky'].includes(r.solver)) {
-    throw new OptionError('solver', r.solver, "'auto', 'eigen' or 'cholesky'")
+  if (!['auto', 'band', 'eigen', 'cholesky'].includes(r.solver)) {
+    throw new OptionError('solver', r.solver, "'auto', 'band', 'eigen' or 'cholesky'")
   }
   return r
 }
@@ -88,7 +89,7 @@ export interface RidgeFit {
   grid: RidgeGridPoint[]
   /** 'validation': α chosen on validation L_rating; 'fixed': no validation data, `alpha` used. */
   selection: 'validation' | 'fixed'
-  solverUsed: 'eigen' | 'cholesky'
+  solverUsed: Exclude<RidgeSolver, 'auto'>
   /** Numerical trouble stated with its values (a failed factorization, a constant target, …). */
   warnings: string[]
 }
@@ -134,20 +135,24 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
   const alphas = useGrid
     ? [...(o.alphas ?? DEFAULT_RELATIVE_ALPHAS.map((t) => t * scale))].sort((a, b) => a - b)
     : [o.alpha]
-  const solver = o.solver === 'auto' ? (d <= EIGEN_MAX_DIM && alphas.length > 1 ? 'eigen' : 'cholesky') : o.solver
+  const solver = o.solver === 'auto' ? autoSolver(d, alphas) : o.solver
 
   const weight = new Float32Array(k * d)
   const bias = new Float32Array(k)
   const chosen = new Array<number>(k).fill(o.alpha)
   const grid: RidgeGridPoint[] = alphas.map((alpha) => ({ alpha, valLRating: new Array<number>(k).fill(Number.NaN) }))
+  // The full centred Gram, factored at most once and shared by every mask group it can serve.
+  let base: ShiftedSolver | null = null
+  const fullBase = async () => {
+    base ??= await shiftedSolver(solver, centredGram(train.gram, train.colSum, train.rows, d), d)
+    return base
+  }
 
   for (const attrs of train.maskGroups) {
-    const s = train.attributeStats(attrs[0])
+    const s = train.maskStats(attrs[0])
     const n = s.count
     const mean = s.colSum.map((v) => v / n)
-    // Centred Gram C = G − n·x̄·x̄ᵀ, and centred right-hand sides X̃ᵀz̃ per attribute: [d, q].
-    const C = s.gram
-    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) C[i * d + j] -= n * mean[i] * mean[j]
+    // Centred right-hand sides X̃ᵀz̃ per attribute: [d, q].
     const q = attrs.length
     const rhs = new Float64Array(d * q)
     const zBar = attrs.map((a, c) => {
@@ -157,59 +162,82 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
       for (let j = 0; j < d; j++) rhs[j * q + c] = (xy[j] - mu * s.colSum[j]) / std - s.colSum[j] * zb
       return zb
     })
-    const best = attrs.map(() => Number.NEGATIVE_INFINITY)
-    const keep = (c: number, w: Float64Array, alpha: number) => {
-      const a = attrs[c]
-      chosen[a] = alpha
-      let b = zBar[c]
-      for (let j = 0; j < d; j++) {
-        weight[a * d + j] = w[j * q + c]
-        b -= w[j * q + c] * mean[j]
-      }
-      bias[a] = b
-    }
-    const solve = await makeSolver(solver, C, d, rhs, q)
+    const { basis, solveHat } = await groupSolver(solver, train, attrs[0], s, rhs, q, fullBase)
+
+    // Solve every α in the basis, then change basis once for all of them: [d, q·solved].
+    const solved: RidgeGridPoint[] = []
+    const hats: Float64Array[] = []
     for (const point of grid) {
-      let w: Float64Array
       try {
-        w = await solve(point.alpha)
+        hats.push(await solveHat(point.alpha))
+        solved.push(point)
       } catch (e) {
         if (!(e instanceof NotPositiveDefiniteError)) throw e
         if (!useGrid) {
           throw new RewardfitError(
             `ridge with alpha ${point.alpha} failed for attributes ${attrs.join(', ')}: ${e.message}`,
-            {
-              cause: e,
-            },
+            { cause: e },
           )
         }
         warnings.push(`alpha ${point.alpha}: ${e.message}; skipped for attributes ${attrs.join(', ')}`)
         for (const a of attrs) point.valLRating[a] = Number.NEGATIVE_INFINITY
-        continue
-      }
-      for (let c = 0; c < q; c++) {
-        const a = attrs[c]
-        if (!useGrid) {
-          keep(c, w, point.alpha)
-          continue
-        }
-        const l = valLRating(w, c, q, zBar[c], mean, stats[a], validation as RidgeAccumulator, a)
-        point.valLRating[a] = l
-        if (l > best[c]) {
-          best[c] = l
-          keep(c, w, point.alpha)
-        }
       }
     }
-    for (let c = 0; c < q; c++) {
-      if (useGrid && best[c] === Number.NEGATIVE_INFINITY) {
-        const a = attrs[c]
-        if (validation?.labelCounts[a] === 0) {
-          warnings.push(`attribute ${a} has no validation labels; used alpha ${o.alpha}`)
-          const w = await solve(o.alpha)
-          keep(c, w, o.alpha)
-        } else throw new RewardfitError(`ridge failed for attribute ${a} at every alpha: ${warnings.join('; ')}`)
+    const cols = solved.length * q
+    const joined = new Float64Array(d * cols)
+    hats.forEach((h, p) => {
+      for (let j = 0; j < d; j++) for (let c = 0; c < q; c++) joined[j * cols + p * q + c] = h[j * q + c]
+    })
+    const W = await basis.fromBasis(joined, cols)
+    const keep = (c: number, col: number, from: Float64Array, width: number, alpha: number) => {
+      const a = attrs[c]
+      chosen[a] = alpha
+      let b = zBar[c]
+      for (let j = 0; j < d; j++) {
+        const w = from[j * width + col]
+        weight[a * d + j] = w
+        b -= w * mean[j]
       }
+      bias[a] = b
+    }
+
+    for (let c = 0; c < q; c++) {
+      const a = attrs[c]
+      if (!useGrid) {
+        keep(c, c, W, cols, solved[0].alpha)
+        continue
+      }
+      const val = validation as RidgeAccumulator
+      const nVal = val.labelCounts[a]
+      if (nVal === 0) {
+        warnings.push(`attribute ${a} has no validation labels; used alpha ${o.alpha}`)
+        const w = await basis.fromBasis(await solveHat(o.alpha), q)
+        keep(c, c, w, q, o.alpha)
+        continue
+      }
+      if (solved.length === 0) {
+        throw new RewardfitError(`ridge failed for attribute ${a} at every alpha: ${warnings.join('; ')}`)
+      }
+      // Raw prediction p = std·(w·x + b) + mean = u·x + offset, scored from validation statistics.
+      const { std, mean: mu } = stats[a]
+      const U = new Float64Array(solved.length * d)
+      const offsets = solved.map((_, p) => {
+        let b = zBar[c]
+        for (let j = 0; j < d; j++) {
+          const w = W[j * cols + p * q + c]
+          U[p * d + j] = w * std
+          b -= w * mean[j]
+        }
+        return std * b + mu
+      })
+      const sse = await val.sumSquaredErrors(a, U, offsets)
+      let best = -1
+      solved.forEach((point, p) => {
+        const l = -sse[p] / nVal
+        point.valLRating[a] = l
+        if (best < 0 || l > (solved[best].valLRating[a] as number)) best = p
+      })
+      keep(c, best * q + c, W, cols, solved[best].alpha)
     }
   }
   return {
@@ -221,6 +249,64 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
     solverUsed: solver,
     warnings,
   }
+}
+
+/**
+ * One α: Cholesky on onnxruntime (one factorization per mask group). A grid: one Householder
+ * tridiagonalization, after which each α is O(d) per column; eigen only when the grid holds α = 0
+ * and d is small, since only it handles a singular Gram there (pseudo-inverse).
+ */
+function autoSolver(d: number, alphas: number[]): Exclude<RidgeSolver, 'auto'> {
+  if (alphas.length === 1) return 'cholesky'
+  return alphas.includes(0) && d <= EIGEN_MAX_DIM ? 'eigen' : 'band'
+}
+
+/** C = G − n·x̄·x̄ᵀ (a new array). */
+function centredGram(gram: Float64Array, colSum: Float64Array, n: number, d: number): Float64Array {
+  const C = Float64Array.from(gram)
+  for (let i = 0; i < d; i++) {
+    const mi = colSum[i] / n
+    for (let j = 0; j < d; j++) C[i * d + j] -= mi * colSum[j]
+  }
+  return C
+}
+
+/**
+ * α ↦ W(α) in some basis for one mask group: from the shared full-Gram factorization with the
+ * Woodbury correction when the group's missing rows were kept, else from the group's own Gram.
+ * Cholesky always factors the group's own Gram: its per-α triangular solves with m extra columns
+ * run in plain TypeScript and cost more than another factorization on onnxruntime.
+ */
+async function groupSolver(
+  solver: Exclude<RidgeSolver, 'auto'>,
+  train: RidgeAccumulator,
+  a: number,
+  s: MaskStats,
+  rhs: Float64Array,
+  q: number,
+  fullBase: () => Promise<ShiftedSolver>,
+): Promise<{ basis: ShiftedSolver; solveHat: (alpha: number) => Promise<Float64Array> }> {
+  const d = train.dim
+  if (solver !== 'cholesky' && s.missingRows) {
+    const basis = await fullBase()
+    const m = s.missCount
+    if (m === 0) {
+      const hat = await basis.toBasis(rhs, q)
+      return { basis, solveHat: (alpha) => basis.solve(alpha, hat, q) }
+    }
+    // Missing rows centred by the full mean, as columns: Dᵀ [d, m].
+    const total = train.rows
+    const Dt = new Float64Array(d * m)
+    for (let r = 0; r < m; r++) {
+      for (let j = 0; j < d; j++) Dt[j * m + r] = s.missingRows[r * d + j] - train.colSum[j] / total
+    }
+    const masked = await prepareMaskedSolve(basis, Dt, m, total, rhs, q)
+    return { basis, solveHat: (alpha) => masked.solve(alpha) }
+  }
+  const own = train.attributeStats(a)
+  const basis = await shiftedSolver(solver, centredGram(own.gram, own.colSum, own.count, d), d)
+  const hat = await basis.toBasis(rhs, q)
+  return { basis, solveHat: (alpha) => basis.solve(alpha, hat, q) }
 }
 
 /** Mean and population std of each attribute's training labels; a constant target gets std 1. */
@@ -245,71 +331,4 @@ function traceScale(acc: RidgeAccumulator): number {
   let t = 0
   for (let j = 0; j < d; j++) t += acc.gram[j * d + j] - (acc.colSum[j] * acc.colSum[j]) / n
   return t > 0 ? t / d : 1
-}
-
-/** Returns α ↦ W(α) ([d, q]) for one centred Gram, factoring once (eigen) or per α (Cholesky). */
-async function makeSolver(
-  solver: 'eigen' | 'cholesky',
-  C: Float64Array,
-  d: number,
-  rhs: Float64Array,
-  q: number,
-): Promise<(alpha: number) => Promise<Float64Array>> {
-  if (solver === 'cholesky') {
-    return async (alpha) => {
-      const A = Float64Array.from(C)
-      for (let j = 0; j < d; j++) A[j * d + j] += alpha
-      return choleskySolve(await choleskyFactorBlocked(A, d), d, rhs, q)
-    }
-  }
-  const { values, vectors: vt } = eigenSym(C, d)
-  // proj = Vᵀ·rhs: [d, q]; row j of vt is eigenvector j.
-  const proj = new Float64Array(d * q)
-  for (let j = 0; j < d; j++) {
-    for (let i = 0; i < d; i++) {
-      const v = vt[j * d + i]
-      for (let c = 0; c < q; c++) proj[j * q + c] += v * rhs[i * q + c]
-    }
-  }
-  // Eigenvalues below rounding level are 0 (the Gram is PSD); with α = 0 they are dropped (pseudo-inverse).
-  const cutoff = Math.max(values[d - 1], 0) * d * 2 ** -52
-  return async (alpha) => {
-    const w = new Float64Array(d * q)
-    const scaled = new Float64Array(q)
-    for (let j = 0; j < d; j++) {
-      const e = Math.max(values[j], 0)
-      if (alpha === 0 && e <= cutoff) continue
-      const inv = 1 / (e + alpha)
-      for (let c = 0; c < q; c++) scaled[c] = proj[j * q + c] * inv
-      for (let i = 0; i < d; i++) {
-        const v = vt[j * d + i]
-        for (let c = 0; c < q; c++) w[i * q + c] += v * scaled[c]
-      }
-    }
-    return w
-  }
-}
-
-/** Validation L_rating (raw units) of column `col` of W (standardized units), from validation statistics. */
-function valLRating(
-  w: Float64Array,
-  col: number,
-  q: number,
-  zBar: number,
-  trainMean: Float64Array,
-  ts: TargetStats,
-  val: RidgeAccumulator,
-  a: number,
-): number {
-  const n = val.labelCounts[a]
-  if (n === 0) return Number.NaN
-  // Raw prediction p = std·(w·x + b) + mean = u·x + c.
-  const d = trainMean.length
-  const u = new Float64Array(d)
-  let b = zBar
-  for (let j = 0; j < d; j++) {
-    u[j] = w[j * q + col] * ts.std
-    b -= w[j * q + col] * trainMean[j]
-  }
-  return -val.sumSquaredError(a, u, ts.std * b + ts.mean) / n
 }

@@ -8,6 +8,12 @@
  * missing rows have been identical so far share one M (a partition refined batch by batch), so
  * k attributes labelled on the same rows cost one Gram, not k.
  *
+ * The missing rows themselves are also kept (float32, as given) while a class has at most
+ * `keepMissingRows` of them and all kept rows fit in KEEP_MISSING_MAX_VALUES values: ridge then
+ * factors the full Gram once and corrects it per attribute with a low-rank (Woodbury) update
+ * instead of factoring one Gram per missing-label pattern. Beyond either bound the class drops its
+ * rows (`missingRows` → null) and ridge falls back to the per-pattern Gram.
+ *
  * @example
  *   const acc = new RidgeAccumulator(768, 5)
  *   for await (const batch of source.chunks(4096)) await acc.add(batch)
@@ -31,8 +37,30 @@ export interface AttributeStats {
   count: number
 }
 
+/** Upper bound on kept missing-row values (float32), over all classes: 64 MB. */
+export const KEEP_MISSING_MAX_VALUES = 1 << 24
+
+export interface RidgeAccumulatorOptions {
+  /** Keep a pattern's missing rows while it has at most this many; default max(32, ⌊dim/8⌋). */
+  keepMissingRows?: number
+}
+
+/** What ridge needs about the rows labelled for one attribute, without a Gram copy. */
+export interface MaskStats {
+  /** Σ x over the labelled rows, [d]. */
+  colSum: Float64Array
+  /** Labelled rows. */
+  count: number
+  /** Rows missing this attribute's label. */
+  missCount: number
+  /** Those rows' features, [missCount, d] in stream order; null when they were not kept. */
+  missingRows: Float32Array | null
+}
+
 interface MaskClass {
   attrs: number[]
+  /** Ids into the kept-row store of the rows these attributes miss; null once dropped. */
+  rowIds: number[] | null
   /** Gram / sums / count of the rows these attributes miss (null Gram = no missing row yet). */
   missGram: Float64Array | null
   missSum: Float64Array
@@ -49,10 +77,14 @@ export class RidgeAccumulator {
   private readonly counts: Float64Array
   private classes: MaskClass[]
   private total = 0
+  /** Kept missing rows, each stored once whichever classes miss it. */
+  private kept: Float32Array[] = []
+  private readonly keepLimit: number
 
   constructor(
     readonly dim: number,
     readonly attributes: number,
+    options: RidgeAccumulatorOptions = {},
   ) {
     if (!Number.isInteger(dim) || dim < 1)
       throw new RangeError(`RidgeAccumulator: dim must be a positive integer, got ${dim}`)
@@ -66,7 +98,11 @@ export class RidgeAccumulator {
     this.yySum = new Float64Array(attributes)
     this.counts = new Float64Array(attributes)
     const all = Array.from({ length: attributes }, (_, a) => a)
-    this.classes = [{ attrs: all, missGram: null, missSum: new Float64Array(dim), missCount: 0 }]
+    this.classes = [{ attrs: all, rowIds: [], missGram: null, missSum: new Float64Array(dim), missCount: 0 }]
+    this.keepLimit = options.keepMissingRows ?? Math.max(32, Math.floor(dim / 8))
+    if (!(this.keepLimit >= 0)) {
+      throw new RangeError(`RidgeAccumulator: keepMissingRows must be >= 0, got ${options.keepMissingRows}`)
+    }
   }
 
   /** Rows seen so far. */
@@ -141,12 +177,12 @@ export class RidgeAccumulator {
       this.yySum[a] += v * v
       this.counts[a]++
     }
-    await this.addMissing(x64, y, n)
+    await this.addMissing(x.data, x64, y, n)
     this.total += n
   }
 
   /** Refines the mask classes by this batch's missing rows, then adds each class's missing-row Gram. */
-  private async addMissing(x64: Float64Array, y: Float32Array, n: number): Promise<void> {
+  private async addMissing(x32: ArrayLike<number>, x64: Float64Array, y: Float32Array, n: number): Promise<void> {
     const d = this.dim
     const k = this.attributes
     const missing: number[][] = Array.from({ length: k }, () => [])
@@ -168,6 +204,7 @@ export class RidgeAccumulator {
             ? { ...cls, attrs }
             : {
                 attrs,
+                rowIds: cls.rowIds && [...cls.rowIds],
                 missGram: cls.missGram && Float64Array.from(cls.missGram),
                 missSum: Float64Array.from(cls.missSum),
                 missCount: cls.missCount,
@@ -176,9 +213,27 @@ export class RidgeAccumulator {
         first = false
       }
     }
+    // Batch row → kept-row id, so a row missing several patterns' labels is stored once.
+    const keptId = new Map<number, number>()
     for (const cls of next) {
       const rows = missing[cls.attrs[0]]
       if (rows.length === 0) continue
+      if (cls.rowIds && cls.missCount + rows.length > this.keepLimit) cls.rowIds = null
+      if (cls.rowIds) {
+        for (const r of rows) {
+          let id = keptId.get(r)
+          if (id === undefined) {
+            if ((this.kept.length + 1) * d > KEEP_MISSING_MAX_VALUES) {
+              cls.rowIds = null
+              break
+            }
+            id = this.kept.length
+            this.kept.push(Float32Array.from({ length: d }, (_, j) => x32[r * d + j]))
+            keptId.set(r, id)
+          }
+          cls.rowIds.push(id)
+        }
+      }
       const m = new Float64Array(rows.length * d)
       rows.forEach((r, i) => {
         m.set(x64.subarray(r * d, r * d + d), i * d)
@@ -191,6 +246,58 @@ export class RidgeAccumulator {
       cls.missCount += rows.length
     }
     this.classes = next
+  }
+
+  /** Labelled-row column sums and the missing rows of attribute `a` (no Gram copy). */
+  maskStats(a: number): MaskStats {
+    const cls = this.classOf(a)
+    const d = this.dim
+    const colSum = Float64Array.from(this.colSum)
+    for (let j = 0; j < d; j++) colSum[j] -= cls.missSum[j]
+    let missingRows: Float32Array | null = null
+    if (cls.rowIds) {
+      missingRows = new Float32Array(cls.rowIds.length * d)
+      cls.rowIds.forEach((id, i) => missingRows?.set(this.kept[id], i * d))
+    }
+    return { colSum, count: this.counts[a], missCount: cls.missCount, missingRows }
+  }
+
+  /**
+   * `sumSquaredError` for c predictions at once: U [c, d] row-major, offsets cs [c]. The quadratic
+   * forms run as one product on onnxruntime instead of c plain loops over the Gram.
+   */
+  async sumSquaredErrors(a: number, U: Float64Array, cs: ArrayLike<number>): Promise<Float64Array> {
+    const d = this.dim
+    const c = cs.length
+    if (U.length !== c * d) throw new RangeError(`sumSquaredErrors: U has ${U.length} values, expected ${c}x${d}`)
+    const cls = this.classOf(a)
+    const n = this.counts[a]
+    const out = new Float64Array(c)
+    if (n === 0 || c === 0) return out
+    const um = { rows: c, cols: d, data: U }
+    // GU = G·Uᵀ: [d, c]
+    const gu = (await gemm({ rows: d, cols: d, data: this.gram }, um, { transB: true })).data
+    const mu = cls.missGram ? (await gemm({ rows: d, cols: d, data: cls.missGram }, um, { transB: true })).data : null
+    for (let r = 0; r < c; r++) {
+      let uGu = 0
+      let uxy = 0
+      let us = 0
+      for (let j = 0; j < d; j++) {
+        const u = U[r * d + j]
+        uGu += u * (gu[j * c + r] - (mu ? mu[j * c + r] : 0))
+        uxy += u * this.xy[a * d + j]
+        us += u * (this.colSum[j] - cls.missSum[j])
+      }
+      const k = cs[r]
+      out[r] = Math.max(0, this.yySum[a] - 2 * (uxy + k * this.ySum[a]) + uGu + 2 * k * us + n * k * k)
+    }
+    return out
+  }
+
+  private classOf(a: number): MaskClass {
+    const cls = this.classes.find((m) => m.attrs.includes(a))
+    if (!cls) throw new RangeError(`attribute ${a} out of range [0, ${this.attributes})`)
+    return cls
   }
 
   /** Label statistics of attribute `a` (no Gram copy): Σx·y [d], Σy, Σy², labelled rows. */
