@@ -93,7 +93,8 @@ export function registerServeCommand(program: Command): void {
       const model = await loadRewardModel(flags.model, { offline })
       try {
         // Options are validated (buildServer) before the port is bound.
-        const app = buildServer(model, options)
+        // Log only failures of the server itself (500s, dead workers), as JSON lines on stdout.
+        const app = buildServer(model, { ...options, logger: { level: 'error' } })
         await serveUntilSignal(app, {
           host: flags.host,
           port,

@@ -57,7 +57,7 @@ const OPEN_ROUTES = new Set(['/healthz'])
 export function buildServer(model: RewardModel, options: BuildServerOptions = {}): FastifyInstance {
   const { logger = false, ...serve } = options
   const o: ResolvedServeOptions = resolveServeOptions(serve)
-  const app = Fastify({ logger, bodyLimit: o.maxBodyBytes, onProtoPoisoning: 'error', onConstructorPoisoning: 'error' })
+  const app = Fastify({ logger, bodyLimit: o.maxBodyBytes })
   // Only JSON bodies: a text/plain body gets 415 instead of reaching the schemas as a string.
   app.removeContentTypeParser('text/plain')
   // Our own JSON parser, so a malformed body's message says what is wrong and where.
