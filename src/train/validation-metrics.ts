@@ -10,7 +10,6 @@
  */
 import type { Head } from '../heads/head.ts'
 import type { TargetStats } from '../model/config.ts'
-import { pointwiseRatingLoss } from '../objectives/rating.ts'
 import type { BatchSource } from './batch-source.ts'
 import { destandardize } from './target-stats.ts'
 
@@ -29,12 +28,11 @@ export async function validationMetrics(
   source: BatchSource,
   stats: TargetStats[],
   weights?: ArrayLike<number>,
-  chunkRows = 4096,
+  chunkRows = 8192,
 ): Promise<ValidationMetrics> {
   const k = source.attributes
   const sq = new Float64Array(k)
   const n = new Float64Array(k)
-  let weighted = 0
   for await (const { x, y } of source.chunks(chunkRows)) {
     const r = destandardize((await head.predict(x)).data, stats)
     for (let i = 0; i < y.length; i++) {
@@ -43,12 +41,11 @@ export async function validationMetrics(
       sq[i % k] += e * e
       n[i % k]++
     }
-    if (y.some((v) => !Number.isNaN(v))) {
-      const l = pointwiseRatingLoss(y, r, { attributes: k, weights })
-      weighted += l.value * l.count
-    }
   }
   const total = n.reduce((a, b) => a + b, 0)
+  // L_rating as pointwiseRatingLoss defines it, from the per-attribute sums: -Σ_a w_a·SSE_a / Σ m.
+  let weighted = 0
+  for (let a = 0; a < k; a++) weighted -= (weights ? weights[a] : 1) * sq[a]
   const mseByAttribute = Array.from(sq, (s, a) => (n[a] > 0 ? s / n[a] : Number.NaN))
   const mse = total > 0 ? sq.reduce((a, b) => a + b, 0) / total : Number.NaN
   return {
