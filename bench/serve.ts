@@ -16,6 +16,7 @@ import { createRequire } from 'node:module'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { HASHING_DEFAULTS } from '../src/featurize/hashing.ts'
 import { saveModelFolder } from '../src/model/folder.ts'
 import { autoFeaturizeWorkers } from '../src/serve/options.ts'
 import { hashingModel } from '../test/browser/hashing-model.ts'
@@ -128,9 +129,9 @@ async function main(): Promise<void> {
   const pairs = await hannaPairs()
   const meanChars = pairs.reduce((s, p) => s + p.prompt.length + p.response.length, 0) / pairs.length
   const dir = await mkdtemp(join(tmpdir(), 'rewardfit-bench-serve-'))
-  // The hashing featurizer at its defaults (dim 4096) and a linear head over 3 attributes. The head
+  // The hashing featurizer at its default width and a linear head over 3 attributes. The head
   // is seeded, not trained: serving cost does not depend on the weights' values.
-  const model = hashingModel({ dim: 4096 })
+  const model = hashingModel({ dim: HASHING_DEFAULTS.dim })
   await saveModelFolder(dir, { config: model.config, params: model.head.params })
   const servers: { name: string; url: string; proc: ChildProcess }[] = []
   try {
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
 
     const fmt = (v: number, d = 1) => v.toFixed(d).padStart(10)
     const lines = [
-      `rewardfit serve vs a Python http.server + numpy peer — POST /v1/score on 127.0.0.1, ${DURATION} s per run, HANNA texts (${meanChars.toFixed(0)} chars per pair)`,
+      `rewardfit serve vs a Python http.server + numpy peer — POST /v1/score on 127.0.0.1, ${DURATION} s per run, HANNA texts (${meanChars.toFixed(0)} chars per pair), hashing dim ${HASHING_DEFAULTS.dim}`,
       `machine: ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)} at the end; rewardfit featurizes on ${autoFeaturizeWorkers()} worker thread(s) (auto)`,
       'peer: same linear head weights, but scikit-learn HashingVectorizer features (same widths), not rewardfit hashing features',
       '',

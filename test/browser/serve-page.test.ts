@@ -38,8 +38,9 @@ const otherOrigins: string[] = []
 
 before(async () => {
   if (skip) return
-  // dim 4096 (the hashing default): a 3-row batch runs on onnxruntime on the server, while the
-  // browser runs the TypeScript gemm, so the comparison spans both paths.
+  // dim 4096, wider than the server tests use. (3 rows · 4096 · 3 multiply-adds stay below
+  // ORT_MIN_FLOPS, so both sides run the TypeScript gemm here, the server in Node and the page in
+  // chromium; micro-batcher.test.ts compares the onnxruntime path with it.)
   app = buildServer(hashingModel({ dim: 4096 }))
   await app.listen({ host: '127.0.0.1', port: 0 })
   const addr = app.server.address()
