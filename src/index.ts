@@ -1,0 +1,66 @@
+/**
+ * rewardfit's public API: train, evaluate and serve reward models from pointwise human ratings by
+ * maximizing L_rating = -E[(s - r(x, y))^2].
+ *
+ * @example
+ *   import { trainRewardModel, loadRewardModel } from 'rewardfit'
+ *   await trainRewardModel({ data: 'ratings.jsonl', out: 'models/rm',
+ *     dataOptions: { targetColumns: ['helpfulness'], scale: '0:4' } })
+ *   const model = await loadRewardModel('models/rm')
+ *   const { rewards } = await model.score([{ prompt: 'Hi', response: 'Hello! How can I help?' }])
+ */
+
+export { gemm } from './compute/matmul.ts'
+export { type Matrix, matrix } from './compute/matrix.ts'
+export { Rng } from './compute/rng.ts'
+// Data
+export {
+  DATA_DEFAULTS,
+  type DataOptions,
+  parseScale,
+  parseWeights,
+  type RatingExample,
+  readRatingSplits,
+  readRatings,
+  resolveDataOptions,
+  SPLIT_DEFAULTS,
+  type SplitOptions,
+} from './data/index.ts'
+export { DEMO_ATTRIBUTES, DEMO_RUBRIC, generateDemoDataset, writeDemoDataset } from './demo/index.ts'
+// Errors
+export { DataError, ModelFolderError, NotFittedError, OptionError, RewardfitError } from './errors.ts'
+// Evaluation
+export { evalJson, evaluateModels, evaluatePairs, evaluateRatings } from './eval/evaluate.ts'
+export { type RatingMetrics, ratingMetrics } from './eval/metrics.ts'
+export { EVAL_DEFAULTS, type EvalOptions, resolveEvalOptions } from './eval/options.ts'
+export { readPreferencePairs } from './eval/read-pairs.ts'
+// Featurizers
+export type { ChatMessage, Featurizer, FeaturizerSpec, TextPair } from './featurize/featurizer.ts'
+export { createHashingFeaturizer, HASHING_DEFAULTS, type HashingOptions } from './featurize/hashing.ts'
+export { type CreateFeaturizerOptions, createFeaturizer, parseBackbone } from './featurize/registry.ts'
+// Heads and fitting
+export type { Head, HeadSpec, ParamSet, Tensor } from './heads/head.ts'
+export { createHead, headFromParams } from './heads/registry.ts'
+export { accumulateRidge, fitRidge, RIDGE_DEFAULTS, type RidgeFit, type RidgeOptions } from './heads/ridge.ts'
+export { type HubOptions, hubOptionsFromEnv, resolveHubDataset } from './hub/index.ts'
+// Models
+export { FORMAT_VERSION, type ModelConfig, type RatingScale, type TargetStats } from './model/config.ts'
+export { loadModelFolder, saveModelFolder } from './model/folder.ts'
+export { loadRewardModel } from './model/load-model.ts'
+export { RewardModel, type Scored } from './model/reward-model.ts'
+export { decodeSafetensors, encodeSafetensors } from './model/safetensors.ts'
+export { saveRewardModel } from './model/save-model.ts'
+// The objective
+export { isLabel, pointwiseRatingLoss, type RatingLoss, type RatingLossOptions } from './objectives/rating.ts'
+
+// The whole jobs
+export { TRAIN_MODEL_DEFAULTS, type TrainRewardModelOptions } from './pipeline/options.ts'
+export { type ScoredRow, scoreFile } from './pipeline/score-file.ts'
+export { type TrainRewardModelResult, trainRewardModel } from './pipeline/train-reward-model.ts'
+export { renderReport, writeReport } from './report/render-report.ts'
+// Serving
+export { type BuildServerOptions, buildServer } from './serve/app.ts'
+export { buildFeatureStore, cachedFeatureStore, type FeatureStoreOptions } from './store/build-store.ts'
+export { type BatchSource, matrixSource } from './train/batch-source.ts'
+export { TRAIN_DEFAULTS, type TrainOptions } from './train/options.ts'
+export { type TrainResult, train } from './train/train.ts'
