@@ -32,8 +32,8 @@ function makeData(seed: number, n: number, d: number, k: number, missing = 0): D
   return { x, y, n, d, k }
 }
 
-const accumulate = (data: Data, chunk = 17) =>
-  accumulateRidge(matrixSource(matrix(data.n, data.d, data.x), data.y, data.k), chunk)
+const accumulate = (data: Data, chunk = 17, keepMissingRows?: number) =>
+  accumulateRidge(matrixSource(matrix(data.n, data.d, data.x), data.y, data.k), chunk, { keepMissingRows })
 
 /** Direct normal equations on the labelled rows of one attribute, standardized and centred. */
 function directSolve(data: Data, a: number, alpha: number, mean: number, std: number) {
@@ -68,7 +68,7 @@ function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m
 }
 
-for (const solver of ['eigen', 'cholesky'] as const) {
+for (const solver of ['band', 'eigen', 'cholesky'] as const) {
   test(`${solver}: fixed alpha matches the normal equations solved directly, with missing labels`, async () => {
     const data = makeData(1, 120, 9, 3, 0.15)
     const fit = await fitRidge(await accumulate(data), { alpha: 2.5, solver })
@@ -121,7 +121,7 @@ test('attributes with identical missing rows share one Gram; different masks spl
   const clean = await accumulate(makeData(2, 50, 4, 3), 8)
   assert.deepEqual(clean.maskGroups, [[0, 1, 2]])
   // Attribute 2's Gram equals the Gram of its labelled rows computed directly.
-  const s = acc.attributeStats(2)
+  const s = await acc.attributeStats(2)
   assert.equal(s.count, 46)
   let err = 0
   for (let p = 0; p < 4; p++) {
@@ -247,4 +247,36 @@ test('an attribute without validation labels falls back to alpha, with a warning
   const direct = await fitRidge(await accumulate(train), { alpha: 3, targetStats: fit.targetStats })
   const w = fit.params['linear.weight'].data
   assert.ok(maxAbs(w.subarray(4, 8), direct.params['linear.weight'].data.subarray(4, 8)) < 1e-6)
+})
+
+test('missing labels: the Woodbury path (kept rows) and the per-pattern Gram path give the same fit', async () => {
+  const train = makeData(12, 150, 20, 3, 0.06)
+  const val = makeData(13, 60, 20, 3, 0.1)
+  const kept = await accumulate(train, 40)
+  const dropped = await accumulate(train, 40, 0)
+  assert.equal(kept.maskGroups.length, 3)
+  assert.ok(kept.maskGroups.every((g) => kept.maskStats(g[0]).missingRows !== null))
+  assert.ok(dropped.maskGroups.every((g) => dropped.maskStats(g[0]).missingRows === null))
+  const validation = await accumulate(val)
+  for (const solver of ['band', 'eigen'] as const) {
+    const a = await fitRidge(kept, { validation, solver })
+    const b = await fitRidge(dropped, { validation, solver })
+    assert.deepEqual(a.alphas, b.alphas)
+    assert.ok(maxAbs(a.params['linear.weight'].data, b.params['linear.weight'].data) < 1e-6)
+    assert.ok(maxAbs(a.params['linear.bias'].data, b.params['linear.bias'].data) < 1e-6)
+    for (let i = 0; i < a.grid.length; i++) {
+      for (let t = 0; t < 3; t++) {
+        const x = a.grid[i].valLRating[t]
+        const y = b.grid[i].valLRating[t]
+        assert.ok(Math.abs(x - y) <= 1e-9 * Math.abs(y), `${solver} alpha ${a.grid[i].alpha} attribute ${t}`)
+      }
+    }
+  }
+  // And both match the normal equations solved on each attribute's labelled rows.
+  const fit = await fitRidge(kept, { alpha: 0.8, solver: 'band' })
+  for (let t = 0; t < 3; t++) {
+    const ref = directSolve(train, t, 0.8, fit.targetStats[t].mean, fit.targetStats[t].std)
+    assert.ok(maxAbs(fit.params['linear.weight'].data.subarray(t * 20, t * 20 + 20), ref.w) < 1e-6)
+    assert.ok(Math.abs(fit.params['linear.bias'].data[t] - ref.b) < 1e-6)
+  }
 })

@@ -24,14 +24,14 @@
  */
 import { OptionError, RewardfitError } from '../errors.ts'
 import { NotPositiveDefiniteError } from '../linalg/cholesky.ts'
-import { type MaskStats, RidgeAccumulator } from '../linalg/ridge-accumulator.ts'
+import { type MaskStats, RidgeAccumulator, type RidgeAccumulatorOptions } from '../linalg/ridge-accumulator.ts'
 import { type ShiftedSolver, shiftedSolver } from '../linalg/shifted-solver.ts'
 import { prepareMaskedSolve } from '../linalg/woodbury.ts'
 import type { TargetStats } from '../model/config.ts'
 import type { BatchSource } from '../train/batch-source.ts'
 import type { ParamSet } from './head.ts'
 
-export { RidgeAccumulator }
+export { RidgeAccumulator, type RidgeAccumulatorOptions }
 
 export type RidgeSolver = 'auto' | 'band' | 'eigen' | 'cholesky'
 
@@ -95,8 +95,12 @@ export interface RidgeFit {
 }
 
 /** Streams a source once into a RidgeAccumulator. */
-export async function accumulateRidge(source: BatchSource, chunkRows = 4096): Promise<RidgeAccumulator> {
-  const acc = new RidgeAccumulator(source.dim, source.attributes)
+export async function accumulateRidge(
+  source: BatchSource,
+  chunkRows = 4096,
+  options: RidgeAccumulatorOptions = {},
+): Promise<RidgeAccumulator> {
+  const acc = new RidgeAccumulator(source.dim, source.attributes, options)
   for await (const batch of source.chunks(chunkRows)) await acc.add(batch)
   return acc
 }
@@ -303,7 +307,7 @@ async function groupSolver(
     const masked = await prepareMaskedSolve(basis, Dt, m, total, rhs, q)
     return { basis, solveHat: (alpha) => masked.solve(alpha) }
   }
-  const own = train.attributeStats(a)
+  const own = await train.attributeStats(a)
   const basis = await shiftedSolver(solver, centredGram(own.gram, own.colSum, own.count, d), d)
   const hat = await basis.toBasis(rhs, q)
   return { basis, solveHat: (alpha) => basis.solve(alpha, hat, q) }

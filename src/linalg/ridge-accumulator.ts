@@ -17,7 +17,7 @@
  * @example
  *   const acc = new RidgeAccumulator(768, 5)
  *   for await (const batch of source.chunks(4096)) await acc.add(batch)
- *   acc.attributeStats(0)   // { gram, colSum, count, xy, ySum, yySum } over rows labelled for attribute 0
+ *   await acc.attributeStats(0)   // { gram, colSum, count, xy, ySum, yySum } over rows labelled for attribute 0
  */
 import { gemm } from '../compute/matmul.ts'
 import type { Matrix } from '../compute/matrix.ts'
@@ -61,7 +61,11 @@ interface MaskClass {
   attrs: number[]
   /** Ids into the kept-row store of the rows these attributes miss; null once dropped. */
   rowIds: number[] | null
-  /** Gram / sums / count of the rows these attributes miss (null Gram = no missing row yet). */
+  /**
+   * Sums / count of the rows these attributes miss, and their Gram once the rows are dropped
+   * (null while rows are kept: it is built from them when needed, which saves a d×d product and
+   * sum per pattern and batch).
+   */
   missGram: Float64Array | null
   missSum: Float64Array
   missCount: number
@@ -218,31 +222,32 @@ export class RidgeAccumulator {
     for (const cls of next) {
       const rows = missing[cls.attrs[0]]
       if (rows.length === 0) continue
-      if (cls.rowIds && cls.missCount + rows.length > this.keepLimit) cls.rowIds = null
+      for (const r of rows) for (let j = 0; j < d; j++) cls.missSum[j] += x64[r * d + j]
+      if (cls.rowIds) {
+        const fresh = rows.reduce((f, r) => f + (keptId.has(r) ? 0 : 1), 0)
+        const over = cls.missCount + rows.length > this.keepLimit
+        if (over || (this.kept.length + fresh) * d > KEEP_MISSING_MAX_VALUES) await this.dropRows(cls)
+      }
       if (cls.rowIds) {
         for (const r of rows) {
           let id = keptId.get(r)
           if (id === undefined) {
-            if ((this.kept.length + 1) * d > KEEP_MISSING_MAX_VALUES) {
-              cls.rowIds = null
-              break
-            }
             id = this.kept.length
             this.kept.push(Float32Array.from({ length: d }, (_, j) => x32[r * d + j]))
             keptId.set(r, id)
           }
           cls.rowIds.push(id)
         }
+      } else {
+        const m = new Float64Array(rows.length * d)
+        rows.forEach((r, i) => {
+          m.set(x64.subarray(r * d, r * d + d), i * d)
+        })
+        const mm = { rows: rows.length, cols: d, data: m }
+        const g = (await gemm(mm, mm, { transA: true })).data
+        if (cls.missGram) addInto(cls.missGram, g)
+        else cls.missGram = Float64Array.from(g)
       }
-      const m = new Float64Array(rows.length * d)
-      rows.forEach((r, i) => {
-        m.set(x64.subarray(r * d, r * d + d), i * d)
-        for (let j = 0; j < d; j++) cls.missSum[j] += x64[r * d + j]
-      })
-      const mm = { rows: rows.length, cols: d, data: m }
-      const g = (await gemm(mm, mm, { transA: true })).data
-      if (cls.missGram) addInto(cls.missGram, g)
-      else cls.missGram = Float64Array.from(g)
       cls.missCount += rows.length
     }
     this.classes = next
@@ -257,7 +262,7 @@ export class RidgeAccumulator {
     let missingRows: Float32Array | null = null
     if (cls.rowIds) {
       missingRows = new Float32Array(cls.rowIds.length * d)
-      cls.rowIds.forEach((id, i) => missingRows?.set(this.kept[id], i * d))
+      for (const [i, id] of cls.rowIds.entries()) missingRows.set(this.kept[id], i * d)
     }
     return { colSum, count: this.counts[a], missCount: cls.missCount, missingRows }
   }
@@ -279,7 +284,7 @@ export class RidgeAccumulator {
     const gu = (await gemm({ rows: d, cols: d, data: this.gram }, um, { transB: true })).data
     const mu = cls.missGram ? (await gemm({ rows: d, cols: d, data: cls.missGram }, um, { transB: true })).data : null
     for (let r = 0; r < c; r++) {
-      let uGu = 0
+      let uGu = mu ? 0 : -this.missQuad(cls, U, r * d)
       let uxy = 0
       let us = 0
       for (let j = 0; j < d; j++) {
@@ -292,6 +297,53 @@ export class RidgeAccumulator {
       out[r] = Math.max(0, this.yySum[a] - 2 * (uxy + k * this.ySum[a]) + uGu + 2 * k * us + n * k * k)
     }
     return out
+  }
+
+  /** Builds the class's missing-row Gram from its kept rows and stops keeping them. */
+  private async dropRows(cls: MaskClass): Promise<void> {
+    cls.missGram = await this.keptGram(cls)
+    cls.rowIds = null
+  }
+
+  /** The Gram of the rows a class misses (null when there are none). */
+  private async missGramOf(cls: MaskClass): Promise<Float64Array | null> {
+    return cls.missGram ?? (await this.keptGram(cls))
+  }
+
+  private async keptGram(cls: MaskClass): Promise<Float64Array | null> {
+    const ids = cls.rowIds
+    if (!ids || ids.length === 0) return cls.missGram
+    const d = this.dim
+    const m = new Float64Array(ids.length * d)
+    ids.forEach((id, i) => {
+      m.set(this.kept[id], i * d)
+    })
+    const mm = { rows: ids.length, cols: d, data: m }
+    return Float64Array.from((await gemm(mm, mm, { transA: true })).data)
+  }
+
+  /** uᵀ·M·u for the class's missing-row Gram M, from the kept rows when there are any. */
+  private missQuad(cls: MaskClass, u: Float64Array, off = 0): number {
+    const d = this.dim
+    let q = 0
+    if (cls.rowIds) {
+      for (const id of cls.rowIds) {
+        const x = this.kept[id]
+        let t = 0
+        for (let j = 0; j < d; j++) t += x[j] * u[off + j]
+        q += t * t
+      }
+      return q
+    }
+    const g = cls.missGram
+    if (!g) return 0
+    for (let i = 0; i < d; i++) {
+      let gi = 0
+      const row = i * d
+      for (let j = 0; j < d; j++) gi += g[row + j] * u[off + j]
+      q += u[off + i] * gi
+    }
+    return q
   }
 
   private classOf(a: number): MaskClass {
@@ -335,19 +387,19 @@ export class RidgeAccumulator {
       uxy += u[j] * this.xy[a * d + j]
       us += u[j] * (this.colSum[j] - cls.missSum[j])
     }
-    const uGu = quad(this.gram) - (cls.missGram ? quad(cls.missGram) : 0)
+    const uGu = quad(this.gram) - this.missQuad(cls, u)
     const sse = this.yySum[a] - 2 * (uxy + c * this.ySum[a]) + uGu + 2 * c * us + n * c * c
     // Rounding can leave a tiny negative value for a perfect fit.
     return Math.max(0, sse)
   }
 
   /** Statistics over the rows labelled for attribute `a`. */
-  attributeStats(a: number): AttributeStats {
+  async attributeStats(a: number): Promise<AttributeStats> {
     const d = this.dim
-    const cls = this.classes.find((c) => c.attrs.includes(a))
-    if (!cls) throw new RangeError(`attribute ${a} out of range [0, ${this.attributes})`)
+    const cls = this.classOf(a)
     const gram = Float64Array.from(this.gram)
-    if (cls.missGram) for (let i = 0; i < gram.length; i++) gram[i] -= cls.missGram[i]
+    const miss = await this.missGramOf(cls)
+    if (miss) for (let i = 0; i < gram.length; i++) gram[i] -= miss[i]
     const colSum = Float64Array.from(this.colSum)
     for (let j = 0; j < d; j++) colSum[j] -= cls.missSum[j]
     return {
