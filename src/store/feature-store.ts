@@ -121,11 +121,16 @@ export class FeatureStore implements BatchSource {
     }
     // Read the next chunk while the caller works on this one.
     let next = this.rows > 0 ? load(0) : undefined
-    while (next) {
-      const cur = await next
-      const after = cur.start + cur.x.rows
-      next = after < this.rows ? load(after) : undefined
-      yield cur
+    try {
+      while (next) {
+        const cur = await next
+        const after = cur.start + cur.x.rows
+        next = after < this.rows ? load(after) : undefined
+        yield cur
+      }
+    } finally {
+      // A caller that stops early leaves one prefetch in flight; its outcome no longer matters.
+      next?.catch(() => {})
     }
   }
 
