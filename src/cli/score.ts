@@ -43,6 +43,8 @@ export function registerScoreCommand(program: Command): void {
       const model = await loadRewardModel(f.model, {
         cacheDir: f.cacheDir ?? defaultCacheDir(),
         offline: f.offline || process.env.REWARDFIT_OFFLINE === '1',
+        endpoint: process.env.HF_ENDPOINT,
+        token: process.env.HF_TOKEN,
       })
       const rows = scoreFile(model, f.data, dataOptionsFrom(f), f.batchSize)
       if (!f.out) {

@@ -5,6 +5,7 @@
 import type { Command } from 'commander'
 import { SPLIT_DEFAULTS } from '../data/split.ts'
 import type { FeaturizerSpec } from '../featurize/featurizer.ts'
+import { hubOptionsFromEnv } from '../hub/index.ts'
 import { HEAD_CHOICES, TRAIN_MODEL_DEFAULTS, type TrainRewardModelOptions } from '../pipeline/options.ts'
 import { type TrainRewardModelResult, trainRewardModel } from '../pipeline/train-reward-model.ts'
 import { TRAIN_DEFAULTS } from '../train/options.ts'
@@ -204,6 +205,7 @@ export function trainOptionsFrom(f: TrainFlags): TrainRewardModelOptions {
     },
     cacheDir: f.cacheDir ?? defaultCacheDir(),
     offline: f.offline || process.env.REWARDFIT_OFFLINE === '1',
+    hub: { ...hubOptionsFromEnv(process.env), cacheDir: f.cacheDir ?? defaultCacheDir() },
     onProgress: progress?.onProgress ?? null,
     onEpoch: progress?.onEpoch ?? null,
     onWarning: warn,

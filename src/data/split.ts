@@ -72,13 +72,16 @@ export function ratingsSplit(e: Pick<RatingExample, 'prompt' | 'group'>, o: Requ
   return 'train'
 }
 
+/** Each split is one file or several read in order (a Hub dataset's shards). */
 export interface SplitFiles {
-  train: string
+  train: string | string[]
   /** An explicit validation file; then valFraction must be 0. */
-  val?: string
+  val?: string | string[]
   /** An explicit test file; then testFraction must be 0. */
-  test?: string
+  test?: string | string[]
 }
+
+const fileList = (f: string | string[]): string[] => (typeof f === 'string' ? [f] : f)
 
 export type SplitExample = RatingExample & { split: Split }
 
@@ -110,8 +113,10 @@ export async function* readRatingSplits(
       `0 when a test file is given (${files.test}); drop one of them`,
     )
   }
-  for await (const e of readRatings(files.train, data)) yield Object.assign(e, { split: ratingsSplit(e, o) })
-  if (files.val) for await (const e of readRatings(files.val, data)) yield Object.assign(e, { split: 'val' as const })
-  if (files.test)
-    for await (const e of readRatings(files.test, data)) yield Object.assign(e, { split: 'test' as const })
+  for (const f of fileList(files.train))
+    for await (const e of readRatings(f, data)) yield Object.assign(e, { split: ratingsSplit(e, o) })
+  for (const f of files.val ? fileList(files.val) : [])
+    for await (const e of readRatings(f, data)) yield Object.assign(e, { split: 'val' as const })
+  for (const f of files.test ? fileList(files.test) : [])
+    for await (const e of readRatings(f, data)) yield Object.assign(e, { split: 'test' as const })
 }

@@ -17,6 +17,10 @@ export interface CreateFeaturizerOptions {
   cacheDir?: string
   /** Never touch the network; an hf: model must already be cached. */
   offline?: boolean
+  /** Hub endpoint for hf: models (a mirror, from HF_ENDPOINT at the CLI). */
+  endpoint?: string
+  /** Hub token for private or gated hf: models (HF_TOKEN at the CLI). */
+  token?: string
   /** Download / load progress; the payload is backbone-specific (see transformer.ts, gguf.ts). */
   onProgress?: (progress: unknown) => void
 }

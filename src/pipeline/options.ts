@@ -7,6 +7,7 @@ import type { SplitOptions } from '../data/split.ts'
 import { OptionError } from '../errors.ts'
 import type { FeaturizerSpec } from '../featurize/featurizer.ts'
 import type { RidgeOptions } from '../heads/ridge.ts'
+import type { HubOptions } from '../hub/index.ts'
 import type { EpochRecord, StepProgress, TrainOptions } from '../train/options.ts'
 
 export type HeadChoice = 'ridge' | 'linear' | 'mlp'
@@ -23,7 +24,7 @@ export interface TrainModelProgress {
 }
 
 export interface TrainRewardModelOptions {
-  /** The training ratings file (JSONL, JSON, CSV, TSV or Parquet). */
+  /** The training ratings file (JSONL, JSON, CSV, TSV or Parquet), or a Hub dataset 'hf:ORG/NAME[:split]'. */
   data: string
   /** Explicit validation / test files; otherwise rows are split off `data` by valFraction/testFraction. */
   val?: string | null
@@ -47,8 +48,10 @@ export interface TrainRewardModelOptions {
   out: string
   /** Feature store folder; null = a temporary folder removed at the end (nothing reused). */
   cacheDir?: string | null
-  /** Never touch the network (hf: backbones must be cached). */
+  /** Never touch the network (hf: backbones and datasets must be cached). */
   offline?: boolean
+  /** Hub access for hf: datasets and backbones: endpoint (mirror), token, cache folder. */
+  hub?: HubOptions
   /** Rows featurized per batch. */
   featurizeBatchSize?: number
   onProgress?: ((p: TrainModelProgress) => void) | null
@@ -69,6 +72,7 @@ export const TRAIN_MODEL_DEFAULTS = {
   training: {},
   cacheDir: null,
   offline: false,
+  hub: {},
   featurizeBatchSize: 256,
   onProgress: null,
   onEpoch: null,

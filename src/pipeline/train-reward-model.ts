@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { resolveDataOptions } from '../data/options.ts'
 import { scalesFor } from '../data/scale.ts'
-import { readRatingSplits, type Split } from '../data/split.ts'
+import { readRatingSplits, type Split, type SplitFiles } from '../data/split.ts'
 import { parseWeights } from '../data/weights.ts'
 import { RewardfitError } from '../errors.ts'
 import type { Featurizer, FeaturizerSpec } from '../featurize/featurizer.ts'
@@ -31,6 +31,7 @@ import { cachedFeatureStore, type StoreRow } from '../store/build-store.ts'
 import type { FeatureStore } from '../store/feature-store.ts'
 import type { EpochRecord } from '../train/options.ts'
 import { train } from '../train/train.ts'
+import { localDataFiles } from './data-files.ts'
 import { evaluateSource, type SplitMetrics } from './evaluate-source.ts'
 import { type ResolvedTrainModelOptions, resolveTrainModelOptions, type TrainRewardModelOptions } from './options.ts'
 
@@ -70,10 +71,15 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
   const attributes = data.targetColumns
   if (attributes.length === 0) {
     // readRatings names the numeric columns it finds; let it throw that message.
-    for await (const _ of readRatingSplits({ train: o.data }, data, o.split)) break
+    for await (const _ of readRatingSplits({ train: await localDataFiles(o.data, o.hub) }, data, o.split)) break
   }
   const weights = parseWeights(o.weights, attributes)
-  const files = { train: o.data, val: o.val ?? undefined, test: o.test ?? undefined }
+  const hub = { ...o.hub, offline: o.offline || o.hub.offline }
+  const files: SplitFiles = {
+    train: await localDataFiles(o.data, hub),
+    val: o.val ? await localDataFiles(o.val, hub) : undefined,
+    test: o.test ? await localDataFiles(o.test, hub) : undefined,
+  }
 
   // Pass 1 validates every row before any costly featurizing, and counts rows for progress bars.
   const counts = await countSplits(o, files, data)
@@ -90,7 +96,12 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
   }
   const tempCache = o.cacheDir === null ? await mkdtemp(join(tmpdir(), 'rewardfit-features-')) : null
   const storeDir = tempCache ?? join(o.cacheDir as string, 'features')
-  const featurizer = await createFeaturizer(spec, { cacheDir: o.cacheDir ?? undefined, offline: o.offline })
+  const featurizer = await createFeaturizer(spec, {
+    cacheDir: o.cacheDir ?? undefined,
+    offline: o.offline,
+    endpoint: o.hub.endpoint,
+    token: o.hub.token ?? undefined,
+  })
   try {
     const stores: Partial<Record<Split, FeatureStore>> = {}
     const featuresReused: Partial<Record<Split, string>> = {}
@@ -146,6 +157,7 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
       options: o.head === 'ridge' ? o.ridge : o.training,
       split: o.split,
       metrics,
+      observedRanges: counts.observedRanges,
       bestEpoch: fit.bestEpoch,
       alphas: fit.alphas,
       seconds: summary.seconds,
@@ -162,6 +174,8 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
 
 interface SplitCounts {
   rows: Record<Split, number>
+  /** Observed rating range per attribute on the training split (null where no label). */
+  observedRanges: ({ min: number; max: number } | null)[]
   skipped: number
   skippedByReason: Record<string, number>
   scales: ModelConfig['scales']
@@ -169,7 +183,7 @@ interface SplitCounts {
 
 async function countSplits(
   o: ResolvedTrainModelOptions,
-  files: { train: string; val?: string; test?: string },
+  files: SplitFiles,
   data: ReturnType<typeof resolveDataOptions>,
 ): Promise<SplitCounts> {
   const rows: Record<Split, number> = { train: 0, val: 0, test: 0 }
@@ -183,18 +197,29 @@ async function countSplits(
       data.onSkip?.(e as never, reason)
     },
   }
+  const k = data.targetColumns.length
+  const lo = new Array<number>(k).fill(Number.POSITIVE_INFINITY)
+  const hi = new Array<number>(k).fill(Number.NEGATIVE_INFINITY)
   let done = 0
   for await (const e of readRatingSplits(files, counting, o.split)) {
     rows[e.split]++
+    if (e.split === 'train') {
+      for (let a = 0; a < k; a++) {
+        const v = e.targets[a]
+        if (v < lo[a]) lo[a] = v
+        if (v > hi[a]) hi[a] = v
+      }
+    }
     if (++done % 10000 === 0) o.onProgress?.({ stage: 'read', done, total: 0 })
   }
   o.onProgress?.({ stage: 'read', done, total: done })
-  return { rows, skipped, skippedByReason, scales: scalesFor(data.scale, data.targetColumns) }
+  const observedRanges = lo.map((min, a) => (min <= hi[a] ? { min, max: hi[a] } : null))
+  return { rows, observedRanges, skipped, skippedByReason, scales: scalesFor(data.scale, data.targetColumns) }
 }
 
 /** The rows of one split, replayable (the store reads them once to digest, once to featurize). */
 async function* splitRows(
-  files: { train: string; val?: string; test?: string },
+  files: SplitFiles,
   data: ReturnType<typeof resolveDataOptions>,
   o: ResolvedTrainModelOptions,
   split: Split,
