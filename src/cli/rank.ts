@@ -90,6 +90,14 @@ export function registerRankCommand(program: Command): void {
     .option('--top-k <n>', 'print only the best n (default: all)')
     .option('--json', 'print the ranking as JSON')
     .option('--offline', 'never download backbone files; use the cache (also REWARDFIT_OFFLINE=1)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ rewardfit rank --model models/rm --prompt "Where is my order?" --responses candidates.txt
+  $ printf 'Track it under Orders.\\nNo idea.\\n' | rewardfit rank --model models/rm --prompt "Where is my order?" --responses - --top-k 1
+`,
+    )
     .action(async (flags: RankFlags) => {
       const topK = intFlag('--top-k', flags.topK, 1)
       const file = flags.responses === '-' ? '(stdin)' : flags.responses

@@ -76,6 +76,17 @@ export function registerServeCommand(program: Command): void {
       `worker threads that featurize (hashing backbone); 0 = main thread (default: ${d.featurizeWorkers}, here ${autoFeaturizeWorkers()})`,
     )
     .option('--offline', 'never download backbone files; use the cache (also REWARDFIT_OFFLINE=1)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ rewardfit serve --model models/rm                      # http://127.0.0.1:8000/ opens the try-it page
+  $ rewardfit serve --model models/rm --port 9000 --api-key "$KEY"
+  $ curl -s localhost:8000/v1/score -H 'content-type: application/json' \\
+      -d '{"items":[{"prompt":"Where is my order?","response":"Track it under Orders."}]}'
+  $ curl -s localhost:8000/get_reward -d '{"query":["Q: hi A: hello"],"prompts":["Q: hi "]}' -H 'content-type: application/json'
+`,
+    )
     .action(async (flags: ServeFlags) => {
       const env = process.env
       const apiKey = flags.apiKey ?? (env.REWARDFIT_API_KEY || undefined)

@@ -1,0 +1,157 @@
+/**
+ * End to end through the real CLI (a child process, as a user runs it): the demo data → train →
+ * score → eval, exit codes, and one-line errors for user mistakes.
+ */
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { writeDemoDataset } from '../../src/demo/write.ts'
+import { loadRewardModel } from '../../src/model/load-model.ts'
+
+const BIN = resolve(import.meta.dirname, '../../bin/rewardfit.js')
+const run = (args: string[]) => {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, REWARDFIT_OFFLINE: '1' },
+  })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+describe('rewardfit CLI', () => {
+  let dir = ''
+  let data = ''
+  const model = () => join(dir, 'model')
+  const common = () => [
+    '--targets',
+    'relevance,completeness,concision,politeness,safety',
+    '--scale',
+    '0:4',
+    '--group',
+    'prompt_id',
+  ]
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rf-cli-'))
+    data = join(dir, 'demo.jsonl')
+    await writeDemoDataset(data, { prompts: 80, responsesPerPrompt: 6, seed: 5 })
+  })
+  after(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('train writes a model folder and prints held-out metrics', () => {
+    const r = run([
+      'train',
+      '--data',
+      data,
+      ...common(),
+      '--dim',
+      '256',
+      '--test-fraction',
+      '0.2',
+      '--cache-dir',
+      join(dir, 'cache'),
+      '--out',
+      model(),
+      '--json',
+    ])
+    assert.equal(r.code, 0, r.stderr)
+    const out = JSON.parse(r.stdout)
+    assert.equal(out.summary.rows.train + out.summary.rows.val + out.summary.rows.test, 480)
+    assert.ok(out.metrics.test.reward.pearson > 0.5, `reward pearson ${out.metrics.test.reward.pearson}`)
+    assert.ok(out.metrics.test.reward.l_rating <= 0)
+    assert.ok(Math.abs(out.metrics.test.reward.l_rating + out.metrics.test.reward.mse) < 1e-12)
+  })
+
+  it('train reuses cached features the second time', () => {
+    const r = run([
+      'train',
+      '--data',
+      data,
+      ...common(),
+      '--dim',
+      '256',
+      '--test-fraction',
+      '0.2',
+      '--cache-dir',
+      join(dir, 'cache'),
+      '--out',
+      join(dir, 'model2'),
+      '--json',
+    ])
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual(JSON.parse(r.stdout).summary.featuresReused, { train: 'all', val: 'all', test: 'all' })
+  })
+
+  it('score writes one line per input, in order, matching the library', async () => {
+    const input = join(dir, 'to-score.jsonl')
+    const pairs = [
+      { prompt: 'Where is my order?', response: 'Thanks for asking! You can track it under Orders.' },
+      { prompt: 'Can I return a tent?', response: 'No.' },
+      { prompt: 'Hi', response: '' },
+    ]
+    await writeFile(input, pairs.map((p) => JSON.stringify(p)).join('\n'))
+    const outFile = join(dir, 'scores.jsonl')
+    const r = run(['score', '--model', model(), '--data', input, '--out', outFile])
+    assert.equal(r.code, 0, r.stderr)
+    const lines = (await readFile(outFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    assert.deepEqual(
+      lines.map((l) => l.index),
+      [0, 1, 2],
+    )
+    const m = await loadRewardModel(model())
+    const expected = await m.score(pairs)
+    lines.forEach((l, i) => {
+      assert.ok(Math.abs(l.reward - expected.rewards[i]) < 1e-9)
+      assert.deepEqual(Object.keys(l.scores), m.attributes)
+    })
+  })
+
+  it('user mistakes give one clear line and exit 1 or 2, never a stack trace', async () => {
+    const bad = join(dir, 'bad.jsonl')
+    await writeFile(bad, '{"prompt":"a","response":"b","relevance":2}\n{"prompt":"c","response":"d","relevance":9}\n')
+    const outOfRange = run([
+      'train',
+      '--data',
+      bad,
+      '--targets',
+      'relevance',
+      '--scale',
+      '0:4',
+      '--out',
+      join(dir, 'x'),
+    ])
+    assert.equal(outOfRange.code, 1)
+    assert.match(outOfRange.stderr, /bad\.jsonl.*line 2.*relevance/)
+    assert.doesNotMatch(outOfRange.stderr, /\n\s+at /)
+
+    const missingOut = run(['train', '--data', bad, '--targets', 'relevance'])
+    assert.equal(missingOut.code, 2)
+    assert.match(missingOut.stderr, /--out/)
+
+    const badHead = run(['train', '--data', bad, '--targets', 'relevance', '--head', 'forest', '--out', join(dir, 'x')])
+    assert.equal(badHead.code, 2)
+    assert.match(badHead.stderr, /'ridge', 'linear', 'mlp'/)
+
+    const noModel = run(['score', '--model', join(dir, 'nope'), '--data', bad])
+    assert.equal(noModel.code, 1)
+    assert.match(noModel.stderr, /nope/)
+
+    const verbose = run(['score', '--model', join(dir, 'nope'), '--data', bad, '--verbose'])
+    assert.match(verbose.stderr, /\n\s+at /)
+  })
+
+  it('--help on every command shows examples', () => {
+    for (const c of ['train', 'score', 'eval', 'serve', 'rank', 'demo']) {
+      const r = run([c, '--help'])
+      assert.equal(r.code, 0, `${c}: ${r.stderr}`)
+      assert.match(r.stdout, /Example/, c)
+    }
+  })
+})
