@@ -209,7 +209,7 @@ test('eigen solver handles alpha = 0 on duplicated features (minimum-norm soluti
 test('bad options and inputs give clear errors', async () => {
   assert.throws(() => resolveRidgeOptions({ alpha: -1 }), OptionError)
   assert.throws(() => resolveRidgeOptions({ alphas: [] }), /non-empty list/)
-  assert.throws(() => resolveRidgeOptions({ solver: 'svd' as 'eigen' }), /'auto', 'band', 'eigen' or 'cholesky'/)
+  assert.throws(() => resolveRidgeOptions({ solver: 'svd' as 'eigen' }), /'auto', 'band', 'eigen', 'cholesky' or 'dual'/)
   const acc = new RidgeAccumulator(2, 1)
   await assert.rejects(acc.add({ x: matrix(1, 3), y: new Float32Array(1) }), /3 features per row, expected 2/)
   await assert.rejects(
@@ -278,5 +278,30 @@ test('missing labels: the Woodbury path (kept rows) and the per-pattern Gram pat
     const ref = directSolve(train, t, 0.8, fit.targetStats[t].mean, fit.targetStats[t].std)
     assert.ok(maxAbs(fit.params['linear.weight'].data.subarray(t * 20, t * 20 + 20), ref.w) < 1e-6)
     assert.ok(Math.abs(fit.params['linear.bias'].data[t] - ref.b) < 1e-6)
+  }
+})
+
+test('fewer rows than features: the dual (n×n kernel) gives the primal fit, and auto picks it', async () => {
+  const train = makeData(14, 40, 70, 2, 0.1)
+  const val = makeData(15, 30, 70, 2, 0.1)
+  const acc = await accumulate(train, 16)
+  const validation = await accumulate(val)
+  const dual = await fitRidge(acc, { validation })
+  assert.equal(dual.solverUsed, 'dual')
+  const primal = await fitRidge(acc, { validation, solver: 'band' })
+  assert.deepEqual(dual.alphas, primal.alphas)
+  assert.ok(maxAbs(dual.params['linear.weight'].data, primal.params['linear.weight'].data) < 1e-6)
+  assert.ok(maxAbs(dual.params['linear.bias'].data, primal.params['linear.bias'].data) < 1e-6)
+  dual.grid.forEach((g, i) => {
+    for (let a = 0; a < 2; a++) {
+      const ref = primal.grid[i].valLRating[a]
+      assert.ok(Math.abs(g.valLRating[a] - ref) <= 1e-9 * Math.abs(ref), `alpha ${g.alpha}`)
+    }
+  })
+  const fixed = await fitRidge(acc, { alpha: 3, solver: 'dual' })
+  for (let a = 0; a < 2; a++) {
+    const ref = directSolve(train, a, 3, fixed.targetStats[a].mean, fixed.targetStats[a].std)
+    assert.ok(maxAbs(fixed.params['linear.weight'].data.subarray(a * 70, a * 70 + 70), ref.w) < 1e-6)
+    assert.ok(Math.abs(fixed.params['linear.bias'].data[a] - ref.b) < 1e-6)
   }
 })

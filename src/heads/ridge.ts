@@ -22,10 +22,16 @@
  *   fit.params['linear.weight']   // { shape: [k, d], data } in standardized units
  *   fit.alphas                    // chosen α per attribute; fit.grid has validation L_rating per α
  */
+import { gemm } from '../compute/matmul.ts'
 import { OptionError, RewardfitError } from '../errors.ts'
 import { NotPositiveDefiniteError } from '../linalg/cholesky.ts'
-import { type MaskStats, RidgeAccumulator, type RidgeAccumulatorOptions } from '../linalg/ridge-accumulator.ts'
-import { type ShiftedSolver, shiftedSolver } from '../linalg/shifted-solver.ts'
+import {
+  KEEP_ALL_MAX_VALUES,
+  type MaskStats,
+  RidgeAccumulator,
+  type RidgeAccumulatorOptions,
+} from '../linalg/ridge-accumulator.ts'
+import { type ShiftedSolver, type ShiftedSolverKind, shiftedSolver } from '../linalg/shifted-solver.ts'
 import { prepareMaskedSolve } from '../linalg/woodbury.ts'
 import type { TargetStats } from '../model/config.ts'
 import type { BatchSource } from '../train/batch-source.ts'
@@ -33,7 +39,7 @@ import type { ParamSet } from './head.ts'
 
 export { RidgeAccumulator, type RidgeAccumulatorOptions }
 
-export type RidgeSolver = 'auto' | 'band' | 'eigen' | 'cholesky'
+export type RidgeSolver = 'auto' | 'band' | 'eigen' | 'cholesky' | 'dual'
 
 export interface RidgeOptions {
   /** Candidate α values (absolute, each ≥ 0) tried on validation data; null = the default grid. */
@@ -60,8 +66,8 @@ export function resolveRidgeOptions(o: RidgeOptions = {}): Required<RidgeOptions
       throw new OptionError('alphas', r.alphas, 'a non-empty list of finite numbers >= 0, or null for the default grid')
     }
   }
-  if (!['auto', 'band', 'eigen', 'cholesky'].includes(r.solver)) {
-    throw new OptionError('solver', r.solver, "'auto', 'band', 'eigen' or 'cholesky'")
+  if (!['auto', 'band', 'eigen', 'cholesky', 'dual'].includes(r.solver)) {
+    throw new OptionError('solver', r.solver, "'auto', 'band', 'eigen', 'cholesky' or 'dual'")
   }
   return r
 }
@@ -139,7 +145,15 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
   const alphas = useGrid
     ? [...(o.alphas ?? DEFAULT_RELATIVE_ALPHAS.map((t) => t * scale))].sort((a, b) => a - b)
     : [o.alpha]
-  const solver = o.solver === 'auto' ? autoSolver(d, alphas) : o.solver
+  const rowsKept = train.keptRows() !== null
+  const solver = o.solver === 'auto' ? autoSolver(d, alphas, train.rows, rowsKept, train.maskGroups.length) : o.solver
+  if (solver === 'dual' && !rowsKept) {
+    throw new OptionError(
+      'solver',
+      'dual',
+      `the dual needs every training row in memory, and ${train.rows} rows x ${d} features are more than the ${KEEP_ALL_MAX_VALUES} values kept; use 'auto'`,
+    )
+  }
 
   const weight = new Float32Array(k * d)
   const bias = new Float32Array(k)
@@ -148,8 +162,13 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
   // The full centred Gram, factored at most once and shared by every mask group it can serve.
   let base: ShiftedSolver | null = null
   const fullBase = async () => {
-    base ??= await shiftedSolver(solver, centredGram(train.gram, train.colSum, train.rows, d), d)
+    base ??= await shiftedSolver(solver as ShiftedSolverKind, centredGram(train.gram, train.colSum, train.rows, d), d)
     return base
+  }
+  let kernel: DualKernel | null = null
+  const dualKernel = async () => {
+    kernel ??= await buildDualKernel(train)
+    return kernel
   }
 
   for (const attrs of train.maskGroups) {
@@ -166,7 +185,10 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
       for (let j = 0; j < d; j++) rhs[j * q + c] = (xy[j] - mu * s.colSum[j]) / std - s.colSum[j] * zb
       return zb
     })
-    const { basis, solveHat } = await groupSolver(solver, train, attrs[0], s, rhs, q, fullBase)
+    const { solveHat, toWeights } =
+      solver === 'dual'
+        ? await dualGroupSolver(useGrid ? 'band' : 'cholesky', await dualKernel(), attrs, stats, d, k)
+        : await groupSolver(solver, train, attrs[0], s, rhs, q, fullBase)
 
     // Solve every α in the basis, then change basis once for all of them: [d, q·solved].
     const solved: RidgeGridPoint[] = []
@@ -188,11 +210,12 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
       }
     }
     const cols = solved.length * q
-    const joined = new Float64Array(d * cols)
+    const hatRows = hats.length > 0 ? hats[0].length / q : 0
+    const joined = new Float64Array(hatRows * cols)
     hats.forEach((h, p) => {
-      for (let j = 0; j < d; j++) for (let c = 0; c < q; c++) joined[j * cols + p * q + c] = h[j * q + c]
+      for (let j = 0; j < hatRows; j++) for (let c = 0; c < q; c++) joined[j * cols + p * q + c] = h[j * q + c]
     })
-    const W = await basis.fromBasis(joined, cols)
+    const W = await toWeights(joined, cols)
     const keep = (c: number, col: number, from: Float64Array, width: number, alpha: number) => {
       const a = attrs[c]
       chosen[a] = alpha
@@ -215,7 +238,7 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
       const nVal = val.labelCounts[a]
       if (nVal === 0) {
         warnings.push(`attribute ${a} has no validation labels; used alpha ${o.alpha}`)
-        const w = await basis.fromBasis(await solveHat(o.alpha), q)
+        const w = await toWeights(await solveHat(o.alpha), q)
         keep(c, c, w, q, o.alpha)
         continue
       }
@@ -256,13 +279,109 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
 }
 
 /**
- * One α: Cholesky on onnxruntime (one factorization per mask group). A grid: one Householder
- * tridiagonalization, after which each α is O(d) per column; eigen only when the grid holds α = 0
- * and d is small, since only it handles a singular Gram there (pseudo-inverse).
+ * Fewer rows than features (and the rows kept): the dual, n×n per mask group, when
+ * groups·n³ < d³ (its factorizations against one d×d one). Else one α: Cholesky on onnxruntime
+ * (one factorization per mask group); a grid: one band reduction of the full Gram, after which each
+ * α is cheap. Eigen only when the grid holds α = 0 and d is small, since only it handles a singular
+ * Gram there (pseudo-inverse).
  */
-function autoSolver(d: number, alphas: number[]): Exclude<RidgeSolver, 'auto'> {
-  if (alphas.length === 1) return 'cholesky'
-  return alphas.includes(0) && d <= EIGEN_MAX_DIM ? 'eigen' : 'band'
+function autoSolver(
+  d: number,
+  alphas: number[],
+  rows: number,
+  rowsKept: boolean,
+  groups: number,
+): Exclude<RidgeSolver, 'auto'> {
+  if (alphas.includes(0)) return d <= EIGEN_MAX_DIM && alphas.length > 1 ? 'eigen' : 'cholesky'
+  if (rowsKept && groups * rows ** 3 < d ** 3) return 'dual'
+  return alphas.length === 1 ? 'cholesky' : 'band'
+}
+
+/** All training rows centred by their full mean, [n, d] float64, and their kernel K = X_c·X_cᵀ, [n, n]. */
+interface DualKernel {
+  n: number
+  xc: Float64Array
+  K: Float64Array
+  y: Float32Array
+}
+
+async function buildDualKernel(train: RidgeAccumulator): Promise<DualKernel> {
+  const rows = train.keptRows()
+  if (!rows) throw new RewardfitError('internal: the dual solver needs the kept training rows')
+  const n = train.rows
+  const d = train.dim
+  const xc = Float64Array.from(rows.x)
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) xc[i * d + j] -= train.colSum[j] / n
+  const xm = { rows: n, cols: d, data: xc }
+  const K = (await gemm(xm, xm, { transB: true })).data
+  return { n, xc, K, y: rows.y }
+}
+
+/**
+ * The dual for one mask group: with X̃ the labelled rows centred by their own mean and z̃ their
+ * centred standardized labels, W = X̃ᵀ·(X̃·X̃ᵀ + α·I)⁻¹·z̃ equals the primal (X̃ᵀX̃ + α·I)⁻¹·X̃ᵀz̃
+ * exactly. X̃·X̃ᵀ comes from the shared kernel: with g = X_c[L]·δ, δ = x̄ₐ − x̄,
+ * Kₐ = K[L, L] − g·1ᵀ − 1·gᵀ + (δᵀδ)·11ᵀ.
+ */
+async function dualGroupSolver(
+  kind: ShiftedSolverKind,
+  ker: DualKernel,
+  attrs: number[],
+  stats: TargetStats[],
+  d: number,
+  k: number,
+): Promise<GroupSolver> {
+  const { n, xc, K, y } = ker
+  const L: number[] = []
+  for (let i = 0; i < n; i++) if (!Number.isNaN(y[i * k + attrs[0]])) L.push(i)
+  const na = L.length
+  const delta = new Float64Array(d)
+  for (const i of L) for (let j = 0; j < d; j++) delta[j] += xc[i * d + j] / na
+  let dd = 0
+  for (let j = 0; j < d; j++) dd += delta[j] * delta[j]
+  // X̃ [na, d] and g [na]
+  const xt = new Float64Array(na * d)
+  const g = new Float64Array(na)
+  L.forEach((i, r) => {
+    let t = 0
+    for (let j = 0; j < d; j++) {
+      const v = xc[i * d + j]
+      xt[r * d + j] = v - delta[j]
+      t += v * delta[j]
+    }
+    g[r] = t
+  })
+  const Ka = new Float64Array(na * na)
+  for (let r = 0; r < na; r++) {
+    const kr = L[r] * n
+    for (let c = 0; c < na; c++) Ka[r * na + c] = K[kr + L[c]] - g[r] - g[c] + dd
+  }
+  const q = attrs.length
+  const z = new Float64Array(na * q)
+  attrs.forEach((a, c) => {
+    const { mean, std } = stats[a]
+    let zm = 0
+    for (let r = 0; r < na; r++) {
+      const v = (y[L[r] * k + a] - mean) / std
+      z[r * q + c] = v
+      zm += v / na
+    }
+    for (let r = 0; r < na; r++) z[r * q + c] -= zm
+  })
+  const solver = await shiftedSolver(kind, Ka, na)
+  const hat = await solver.toBasis(z, q)
+  const xm = { rows: na, cols: d, data: xt }
+  return {
+    solveHat: (alpha) => solver.solve(alpha, hat, q),
+    toWeights: async (h, cols) =>
+      (await gemm(xm, { rows: na, cols, data: await solver.fromBasis(h, cols) }, { transA: true })).data,
+  }
+}
+
+/** α ↦ a group's solution in some basis ([rows, q]), and the map from a block of them to weights [d, cols]. */
+interface GroupSolver {
+  solveHat: (alpha: number) => Promise<Float64Array>
+  toWeights: (hat: Float64Array, cols: number) => Promise<Float64Array>
 }
 
 /** C = G − n·x̄·x̄ᵀ (a new array). */
@@ -282,21 +401,21 @@ function centredGram(gram: Float64Array, colSum: Float64Array, n: number, d: num
  * run in plain TypeScript and cost more than another factorization on onnxruntime.
  */
 async function groupSolver(
-  solver: Exclude<RidgeSolver, 'auto'>,
+  solver: ShiftedSolverKind,
   train: RidgeAccumulator,
   a: number,
   s: MaskStats,
   rhs: Float64Array,
   q: number,
   fullBase: () => Promise<ShiftedSolver>,
-): Promise<{ basis: ShiftedSolver; solveHat: (alpha: number) => Promise<Float64Array> }> {
+): Promise<GroupSolver> {
   const d = train.dim
   if (solver !== 'cholesky' && s.missingRows) {
     const basis = await fullBase()
     const m = s.missCount
     if (m === 0) {
       const hat = await basis.toBasis(rhs, q)
-      return { basis, solveHat: (alpha) => basis.solve(alpha, hat, q) }
+      return { solveHat: (alpha) => basis.solve(alpha, hat, q), toWeights: (h, c) => basis.fromBasis(h, c) }
     }
     // Missing rows centred by the full mean, as columns: Dᵀ [d, m].
     const total = train.rows
@@ -305,12 +424,12 @@ async function groupSolver(
       for (let j = 0; j < d; j++) Dt[j * m + r] = s.missingRows[r * d + j] - train.colSum[j] / total
     }
     const masked = await prepareMaskedSolve(basis, Dt, m, total, rhs, q)
-    return { basis, solveHat: (alpha) => masked.solve(alpha) }
+    return { solveHat: (alpha) => masked.solve(alpha), toWeights: (h, c) => basis.fromBasis(h, c) }
   }
   const own = await train.attributeStats(a)
   const basis = await shiftedSolver(solver, centredGram(own.gram, own.colSum, own.count, d), d)
   const hat = await basis.toBasis(rhs, q)
-  return { basis, solveHat: (alpha) => basis.solve(alpha, hat, q) }
+  return { solveHat: (alpha) => basis.solve(alpha, hat, q), toWeights: (h, c) => basis.fromBasis(h, c) }
 }
 
 /** Mean and population std of each attribute's training labels; a constant target gets std 1. */

@@ -37,6 +37,18 @@ export interface AttributeStats {
   count: number
 }
 
+/**
+ * While all rows so far fit in this many values (float32: 64 MB), they are kept too, so that ridge
+ * can solve in the dual (n×n kernel) when there are fewer rows than features.
+ */
+export const KEEP_ALL_MAX_VALUES = 1 << 24
+
+/** All rows, when kept: features [n, d] float32 and labels [n, k] (NaN = missing), as given. */
+export interface KeptRows {
+  x: Float32Array
+  y: Float32Array
+}
+
 /** Upper bound on kept missing-row values (float32), over all classes: 64 MB. */
 export const KEEP_MISSING_MAX_VALUES = 1 << 24
 
@@ -84,6 +96,8 @@ export class RidgeAccumulator {
   /** Kept missing rows, each stored once whichever classes miss it. */
   private kept: Float32Array[] = []
   private readonly keepLimit: number
+  /** Copies of every batch while rows·dim ≤ KEEP_ALL_MAX_VALUES; null beyond. */
+  private allRows: { x: Float32Array; y: Float32Array }[] | null = []
 
   constructor(
     readonly dim: number,
@@ -182,6 +196,9 @@ export class RidgeAccumulator {
       this.counts[a]++
     }
     await this.addMissing(x.data, x64, y, n)
+    if (this.allRows && (this.total + n) * d <= KEEP_ALL_MAX_VALUES) {
+      this.allRows.push({ x: Float32Array.from(x.data.subarray(0, n * d)), y: Float32Array.from(y) })
+    } else this.allRows = null
     this.total += n
   }
 
@@ -251,6 +268,20 @@ export class RidgeAccumulator {
       cls.missCount += rows.length
     }
     this.classes = next
+  }
+
+  /** Every row seen, when there were few enough to keep (see KEEP_ALL_MAX_VALUES); else null. */
+  keptRows(): KeptRows | null {
+    if (!this.allRows) return null
+    const x = new Float32Array(this.total * this.dim)
+    const y = new Float32Array(this.total * this.attributes)
+    let r = 0
+    for (const b of this.allRows) {
+      x.set(b.x, r * this.dim)
+      y.set(b.y, r * this.attributes)
+      r += b.y.length / this.attributes
+    }
+    return { x, y }
   }
 
   /** Labelled-row column sums and the missing rows of attribute `a` (no Gram copy). */
