@@ -5,8 +5,9 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { writeDemoDataset } from '../demo/write.ts'
-import { trainRewardModel } from '../pipeline/train-reward-model.ts'
+import { readRatingSplits, type SplitOptions } from '../data/split.ts'
+import { demoDataOptions, writeDemoDataset } from '../demo/write.ts'
+import { type TrainRewardModelResult, trainRewardModel } from '../pipeline/train-reward-model.ts'
 import { metricsTable } from './metrics-table.ts'
 import { intFlag } from './parse-flags.ts'
 import { stageProgress } from './stage-progress.ts'
@@ -18,14 +19,17 @@ interface DemoFlags {
   quiet?: boolean
 }
 
-const CANDIDATES = {
-  prompt: 'Hi, my order #4411 still has not arrived after two weeks. Where is it?',
-  responses: [
-    "Thanks for reaching out, and sorry for the wait! Orders usually arrive within 5-7 business days; you can track yours under Orders > Track package, and if it still hasn't moved we'll send a replacement for free.",
-    'Check the tracking page.',
-    'Figure it out yourself. Not my problem.',
-    'Our return policy allows returns within 30 days of delivery, and refunds go back to the original payment method.',
-  ],
+/** The replies to the first question of the held-out test split, with their rated reward. */
+async function heldOutQuestion(file: string, r: TrainRewardModelResult, seed: number) {
+  const split = r.model.config.training?.split as SplitOptions
+  const rows: { prompt: string; response: string; rated: number }[] = []
+  const w = r.model.config.attributeWeights
+  for await (const e of readRatingSplits({ train: file }, demoDataOptions(), { ...split, seed })) {
+    if (e.split !== 'test') continue
+    if (rows.length > 0 && e.prompt !== rows[0].prompt) break
+    rows.push({ prompt: e.prompt, response: e.response, rated: w.reduce((s, wa, a) => s + wa * e.targets[a], 0) })
+  }
+  return rows
 }
 
 export function registerDemoCommand(program: Command): void {
@@ -59,14 +63,17 @@ export function registerDemoCommand(program: Command): void {
       })
       say(`\nHeld-out questions (test split, ${r.summary.rows.test} replies), rating scale 0-4:`)
       if (r.metrics.test) say(metricsTable(r.metrics.test))
-      const scored = await r.model.score(
-        CANDIDATES.responses.map((response) => ({ prompt: CANDIDATES.prompt, response })),
-      )
+      const question = await heldOutQuestion(data.path, r, f.seed)
+      const scored = await r.model.score(question)
       const order = Array.from(scored.rewards.keys()).sort((a, b) => scored.rewards[b] - scored.rewards[a])
-      say(`\nBest-of-${CANDIDATES.responses.length} for: "${CANDIDATES.prompt}"`)
+      say(`\nBest-of-${question.length} on a held-out question: "${question[0]?.prompt}"`)
+      say('  reward  rated  reply')
       for (const i of order) {
-        const text = CANDIDATES.responses[i]
-        say(`  ${scored.rewards[i].toFixed(2)}  ${text.length > 90 ? `${text.slice(0, 87)}...` : text}`)
+        const text = question[i].response
+        const rated = Number.isNaN(question[i].rated) ? '  -  ' : question[i].rated.toFixed(2)
+        say(
+          `  ${scored.rewards[i].toFixed(2).padStart(6)}  ${rated}  ${text.length > 80 ? `${text.slice(0, 77)}...` : text}`,
+        )
       }
       say(`\nModel saved to ${out} (${r.summary.seconds.toFixed(1)} s). Next:`)
       say(`  rewardfit score --model ${out} --data ${data.path} | head`)
