@@ -32,7 +32,7 @@ import {
   type RidgeAccumulatorOptions,
 } from '../linalg/ridge-accumulator.ts'
 import { type ShiftedSolver, type ShiftedSolverKind, shiftedSolver } from '../linalg/shifted-solver.ts'
-import { prepareMaskedSolve } from '../linalg/woodbury.ts'
+import { prepareMaskedSolve, prepareMaskedSolveDual } from '../linalg/woodbury.ts'
 import type { TargetStats } from '../model/config.ts'
 import type { BatchSource } from '../train/batch-source.ts'
 import type { ParamSet } from './head.ts'
@@ -187,7 +187,7 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
     })
     const { solveHat, toWeights } =
       solver === 'dual'
-        ? await dualGroupSolver(useGrid ? 'band' : 'cholesky', await dualKernel(), attrs, stats, d, k)
+        ? await dualSolver(useGrid ? 'band' : 'cholesky', await dualKernel(), attrs, stats, d, k)
         : await groupSolver(solver, train, attrs[0], s, rhs, q, fullBase)
 
     // Solve every α in the basis, then change basis once for all of them: [d, q·solved].
@@ -303,6 +303,50 @@ interface DualKernel {
   xc: Float64Array
   K: Float64Array
   y: Float32Array
+  /** K factored once (lazily) for the groups that use the Woodbury correction. */
+  solver: ShiftedSolver | null
+}
+
+/**
+ * A mask group in the dual: a low-rank correction of the shared kernel factorization when the
+ * group misses at most n/8 rows, else its own kernel (dualGroupSolver).
+ */
+async function dualSolver(
+  kind: ShiftedSolverKind,
+  ker: DualKernel,
+  attrs: number[],
+  stats: TargetStats[],
+  d: number,
+  k: number,
+): Promise<GroupSolver> {
+  const { n, xc, y } = ker
+  const missing: number[] = []
+  for (let i = 0; i < n; i++) if (Number.isNaN(y[i * k + attrs[0]])) missing.push(i)
+  if (missing.length > n / 8) return dualGroupSolver(kind, ker, attrs, stats, d, k)
+  ker.solver ??= await shiftedSolver(kind, ker.K, n)
+  const kernel = ker.solver
+  // r [n, q]: standardized labels centred over the labelled rows, 0 on the missing ones.
+  const q = attrs.length
+  const r = new Float64Array(n * q)
+  attrs.forEach((a, c) => {
+    const { mean, std } = stats[a]
+    let zm = 0
+    for (let i = 0; i < n; i++) {
+      const v = y[i * k + a]
+      if (Number.isNaN(v)) continue
+      r[i * q + c] = (v - mean) / std
+      zm += r[i * q + c]
+    }
+    zm /= n - missing.length
+    for (let i = 0; i < n; i++) if (!Number.isNaN(y[i * k + a])) r[i * q + c] -= zm
+  })
+  const masked = await prepareMaskedSolveDual(kernel, missing, r, q)
+  const xm = { rows: n, cols: d, data: xc }
+  return {
+    solveHat: (alpha) => masked.solve(alpha),
+    toWeights: async (h, cols) =>
+      (await gemm(xm, { rows: n, cols, data: await kernel.fromBasis(h, cols) }, { transA: true })).data,
+  }
 }
 
 async function buildDualKernel(train: RidgeAccumulator): Promise<DualKernel> {
@@ -314,7 +358,7 @@ async function buildDualKernel(train: RidgeAccumulator): Promise<DualKernel> {
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) xc[i * d + j] -= train.colSum[j] / n
   const xm = { rows: n, cols: d, data: xc }
   const K = (await gemm(xm, xm, { transB: true })).data
-  return { n, xc, K, y: rows.y }
+  return { n, xc, K, y: rows.y, solver: null }
 }
 
 /**

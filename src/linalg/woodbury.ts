@@ -22,7 +22,7 @@
  *   const wHat = await masked.solve(alpha)   // [d, q] in base's basis
  *   await base.fromBasis(wHat, q)                // (Cₐ + α·I)⁻¹·rhs
  */
-import { choleskyFactor, choleskySolve } from './cholesky.ts'
+import { choleskyFactor, choleskySolve, NotPositiveDefiniteError } from './cholesky.ts'
 import type { ShiftedSolver } from './shifted-solver.ts'
 
 export interface MaskedSolve {
@@ -88,6 +88,77 @@ export async function prepareMaskedSolve(
         }
       }
       return w
+    },
+  }
+}
+
+/**
+ * The same problem in the dual, for fewer rows than features. With X_c [n, d] all rows centred by
+ * their mean, K = X_c·X_cᵀ (factored by `kernel`), the missing rows M and Π = I − 11ᵀ/n, the
+ * labelled rows' right-hand side is X_cᵀ·r (r [n, q]: centred standardized labels on the
+ * labelled rows, 0 on M) and the missing rows are X_cᵀ·F, F = Π·E_M. Push-through
+ * ((C + αI)⁻¹X_cᵀ = X_cᵀ(K + αI)⁻¹) and Woodbury then give, with no cancellation and no 1/α:
+ *
+ *     W = X_cᵀ·u,   u = S_r − S_F·(Fᵀ·S_F)⁻¹·Fᵀ·S_r,   S = (K + α·I)⁻¹·[F | r]
+ *
+ * (Fᵀ·S_F is positive definite for α > 0). Each α costs one kernel solve with m + q columns.
+ *
+ * @example
+ *   const masked = await prepareMaskedSolveDual(kernel, missing, r, q)
+ *   const uHat = await masked.solve(alpha)           // [n, q] in kernel's basis
+ *   // W = X_cᵀ · kernel.fromBasis(uHat, q)
+ */
+export async function prepareMaskedSolveDual(
+  kernel: ShiftedSolver,
+  missing: number[],
+  r: Float64Array,
+  q: number,
+): Promise<MaskedSolve> {
+  const n = kernel.n
+  const m = missing.length
+  if (r.length !== n * q) throw new RangeError(`prepareMaskedSolveDual: r has ${r.length} values, expected ${n}x${q}`)
+  if (!(m < n)) throw new RangeError(`prepareMaskedSolveDual: ${m} missing rows of ${n} leaves none`)
+  const c = m + q
+  const F = new Float64Array(n * c)
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) F[i * c + j] = -1 / n
+    F.set(r.subarray(i * q, i * q + q), i * c + m)
+  }
+  missing.forEach((i, j) => {
+    F[i * c + j] += 1
+  })
+  const hat = await kernel.toBasis(F, c)
+  return {
+    async solve(alpha) {
+      if (!(alpha > 0)) throw new NotPositiveDefiniteError(0, alpha)
+      const s = await kernel.solve(alpha, hat, c)
+      const u = new Float64Array(n * q)
+      for (let i = 0; i < n; i++) u.set(s.subarray(i * c + m, i * c + c), i * q)
+      if (m === 0) return u
+      // G = F̂ᵀ·S [m, c] (inner products are basis-free).
+      const g = new Float64Array(m * c)
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < m; j++) {
+          const f = hat[i * c + j]
+          if (f === 0) continue
+          for (let t = 0; t < c; t++) g[j * c + t] += f * s[i * c + t]
+        }
+      }
+      const K = new Float64Array(m * m)
+      const t = new Float64Array(m * q)
+      for (let j = 0; j < m; j++) {
+        K.set(g.subarray(j * c, j * c + m), j * m)
+        t.set(g.subarray(j * c + m, j * c + c), j * q)
+      }
+      const y = choleskySolve(choleskyFactor(K, m), m, t, q)
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < m; j++) {
+          const sf = s[i * c + j]
+          if (sf === 0) continue
+          for (let k = 0; k < q; k++) u[i * q + k] -= sf * y[j * q + k]
+        }
+      }
+      return u
     },
   }
 }
