@@ -27,6 +27,7 @@ import type { TextPair } from '../src/featurize/featurizer.ts'
 import { createHashingFeaturizer, type HashingOptions } from '../src/featurize/hashing.ts'
 import { buildFeatureStore, type StoreRow } from '../src/store/build-store.ts'
 import type { FeatureStore } from '../src/store/feature-store.ts'
+import { train } from '../src/train/train.ts'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 
@@ -114,6 +115,9 @@ export interface StoreBuildResult {
   /** Peak resident set of the process that built the store. */
   peakRssMB: number
   path: string
+  /** One epoch of a linear head trained from the store (benchStoreBuild only). */
+  trainSeconds?: number
+  trainLRating?: number
 }
 
 /**
@@ -168,13 +172,64 @@ export function benchStoreBuild(rows: number, dim: number): StoreBuildResult {
   }
 }
 
-/** Placeholder: end-to-end `rewardfit train` on HANNA (the integrator adds it once the CLI exists). */
-export async function benchTrainHanna(): Promise<null> {
-  return null
+export interface TrainHannaResult {
+  seconds: number
+  peakRssMB: number
+  rows: Record<string, number>
+  testPearson: Record<string, number>
+}
+
+/**
+ * End-to-end `rewardfit train` on HANNA (the real CLI in a child process, features not cached):
+ * wall time and peak RSS from /usr/bin/time. Null when the data is not there.
+ */
+export function benchTrainHanna(dataDir = defaultDataDir()): TrainHannaResult | null {
+  const file = join(dataDir, 'hanna', 'hanna.jsonl')
+  const out = mkdtempSync(join(tmpdir(), 'rewardfit-bench-hanna-'))
+  try {
+    const bin = join(HERE, '..', 'bin', 'rewardfit.js')
+    const args = [
+      '-f',
+      '%e %M',
+      process.execPath,
+      bin,
+      'train',
+      '--data',
+      file,
+      '--response',
+      'story',
+      '--targets',
+      'relevance,coherence,empathy,surprise,engagement,complexity',
+      '--scale',
+      '1:5',
+      '--group',
+      'prompt_id',
+      '--test-fraction',
+      '0.2',
+      '--cache-dir',
+      join(out, 'cache'),
+      '--out',
+      join(out, 'model'),
+      '--json',
+    ]
+    const child = spawnSync('/usr/bin/time', args, { encoding: 'utf8' })
+    if (child.error || child.status !== 0) {
+      console.log(`  (skipped: ${child.error?.message ?? child.stderr.trim().split('\n').at(-2)})`)
+      return null
+    }
+    const [secs, kb] = child.stderr.trim().split('\n').at(-1)!.split(' ').map(Number)
+    const r = JSON.parse(child.stdout)
+    const testPearson = Object.fromEntries(
+      Object.entries(r.metrics.test.attributes as Record<string, { pearson: number }>).map(([k, v]) => [k, v.pearson]),
+    )
+    return { seconds: secs, peakRssMB: kb / 1024, rows: r.summary.rows, testPearson }
+  } finally {
+    rmSync(out, { recursive: true, force: true })
+  }
 }
 
 export async function runFeaturizeBench(): Promise<void> {
-  const parts = (process.env.BENCH_DATA_PARTS ?? 'hashing,store').split(',')
+  const parts = (process.env.BENCH_DATA_PARTS ?? 'hashing,hanna,store').split(',')
   const out: Record<string, unknown> = {}
   if (parts.includes('hashing')) {
     const r = await benchHashing(benchTexts())
@@ -193,10 +248,25 @@ export async function runFeaturizeBench(): Promise<void> {
     const dim = Number(process.env.BENCH_STORE_DIM ?? 1024)
     const r = benchStoreBuild(rows, dim)
     out.store = r
-    console.log(`\nfeature store build: ${r.rows} generated rows x ${r.dim} (${r.gigabytes.toFixed(1)} GB)`)
     console.log(
-      `  ${r.seconds.toFixed(1)} s, ${Math.round(r.rowsPerSecond)} rows/s, peak RSS ${Math.round(r.peakRssMB)} MB`,
+      `\nfeature store build + linear head training: ${r.rows} generated rows x ${r.dim} (${r.gigabytes.toFixed(1)} GB on disk)`,
     )
+    console.log(
+      `  build ${r.seconds.toFixed(1)} s (${Math.round(r.rowsPerSecond)} rows/s), one training epoch from disk ${r.trainSeconds?.toFixed(1)} s, peak RSS ${Math.round(r.peakRssMB)} MB (limit 2048 MB)`,
+    )
+  }
+  if (parts.includes('hanna')) {
+    const r = benchTrainHanna()
+    out.trainHanna = r
+    if (r) {
+      console.log(`\nend-to-end rewardfit train on HANNA (hashing + ridge, ${r.rows.train} train rows, 6 attributes)`)
+      console.log(`  ${r.seconds.toFixed(1)} s wall, peak RSS ${Math.round(r.peakRssMB)} MB`)
+      console.log(
+        `  test Pearson: ${Object.entries(r.testPearson)
+          .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+          .join(', ')}`,
+      )
+    }
   }
   const outDir = join(HERE, 'out')
   mkdirSync(outDir, { recursive: true })
@@ -219,8 +289,20 @@ async function storeChild(rows: number, dim: number, dir: string): Promise<void>
   let seen = 0
   for await (const c of store.chunks(4096)) seen += c.x.rows
   if (seen !== rows) throw new Error(`scanned ${seen} rows, expected ${rows}`)
+  // Train a linear head from the store, streamed from disk in shuffled mini-batches (one epoch).
+  const t = performance.now()
+  const trained = await train({ train: store }, { head: 'linear', epochs: 1, batchSize: 1024, seed: 0 })
+  const trainSeconds = (performance.now() - t) / 1000
+  process.stderr.write(`  trained a linear head on ${rows} rows in ${trainSeconds.toFixed(1)} s\n`)
   await store.close()
-  console.log(JSON.stringify({ ...result, peakRssMB: process.resourceUsage().maxRSS / 1024 }))
+  console.log(
+    JSON.stringify({
+      ...result,
+      trainSeconds,
+      trainLRating: trained.history.at(-1)?.trainLRating,
+      peakRssMB: process.resourceUsage().maxRSS / 1024,
+    }),
+  )
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
