@@ -1,18 +1,8 @@
 /** The per-attribute metrics table printed after training and evaluation. */
-import type { RatingMetrics } from '../eval/metrics.ts'
+import { RATING_METRIC_NAMES, type RatingMetrics } from '../eval/metrics.ts'
 import { table } from './format.ts'
 
-const COLUMNS: (keyof RatingMetrics)[] = [
-  'l_rating',
-  'mse',
-  'rmse',
-  'mae',
-  'pearson',
-  'spearman',
-  'kendall',
-  'pairwise_accuracy',
-  'n',
-]
+const COLUMNS: (keyof RatingMetrics)[] = [...RATING_METRIC_NAMES, 'n']
 
 export function metricsTable(m: { attributes: Record<string, RatingMetrics>; reward: RatingMetrics }): string {
   const rows = Object.entries(m.attributes).map(([name, v]) => [name, ...COLUMNS.map((c) => v[c])])

@@ -30,6 +30,19 @@ export interface RatingMetrics {
   n: number
 }
 
+export type RatingMetricName = Exclude<keyof RatingMetrics, 'n'>
+/** Every metric of RatingMetrics but n, in report order. */
+export const RATING_METRIC_NAMES: RatingMetricName[] = [
+  'l_rating',
+  'mse',
+  'rmse',
+  'mae',
+  'pearson',
+  'spearman',
+  'kendall',
+  'pairwise_accuracy',
+]
+
 export function ratingMetrics(targets: ArrayLike<number | null>, preds: ArrayLike<number>): RatingMetrics {
   if (targets.length !== preds.length) {
     throw new RangeError(`ratingMetrics: ${targets.length} targets but ${preds.length} predictions; they must match`)

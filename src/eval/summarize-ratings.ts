@@ -14,22 +14,12 @@
  */
 import { bootstrapResamples, percentileInterval } from './bootstrap.ts'
 import { type Calibration, calibrationBins, outOfScaleShare, type Spread, spread } from './calibration.ts'
-import { type RatingMetrics, ratingMetrics } from './metrics.ts'
+import { RATING_METRIC_NAMES, type RatingMetricName, type RatingMetrics, ratingMetrics } from './metrics.ts'
 import type { ResolvedEvalOptions } from './options.ts'
 import type { RatingPredictions } from './predict-ratings.ts'
 import { countsOf, ResampleMetrics } from './resample-metrics.ts'
 
-export type RatingMetricName = Exclude<keyof RatingMetrics, 'n'>
-export const RATING_METRIC_NAMES: RatingMetricName[] = [
-  'l_rating',
-  'mse',
-  'rmse',
-  'mae',
-  'pearson',
-  'spearman',
-  'kendall',
-  'pairwise_accuracy',
-]
+export { RATING_METRIC_NAMES, type RatingMetricName } from './metrics.ts'
 /** Direction of "better" for each metric (used by model comparison). */
 export const HIGHER_IS_BETTER: Record<RatingMetricName, boolean> = {
   l_rating: true,

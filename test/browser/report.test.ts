@@ -11,14 +11,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { renderReport, writeReport } from '../../src/report/render-report.ts'
 import { sampleRun } from '../fixtures/eval/eval-run.ts'
+import { launchChromium, skipWithoutChromium } from '../helpers/chromium.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `${CHROMIUM} is missing; install Debian's chromium (apt-get install chromium, as .ci/run does)`
+const skip = skipWithoutChromium
 const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url))
 
 let context: BrowserContext
@@ -37,21 +35,7 @@ before(async () => {
     renderReport(run, { logs, sources: { data: files.ratings, pairs: files.pairs }, generatedAt: 'test' }),
   )
   reportUrl = pathToFileURL(file).href
-  profile = await mkdtemp(join(tmpdir(), 'rewardfit-chromium-'))
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  ;({ context, profile } = await launchChromium())
   page = context.pages()[0] ?? (await context.newPage())
   page.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(m.text())

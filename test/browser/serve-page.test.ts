@@ -12,14 +12,12 @@ import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
-import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { buildServer } from '../../src/serve/app.ts'
+import { launchChromium, skipWithoutChromium } from '../helpers/chromium.ts'
 import { hashingModel } from './hashing-model.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `${CHROMIUM} is missing; install Debian's chromium (apt-get install chromium, as .ci/run does)`
+const skip = skipWithoutChromium
 const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url))
 
 const prompt = 'Explain why the sky is blue in one or two sentences.'
@@ -45,21 +43,7 @@ before(async () => {
   await app.listen({ host: '127.0.0.1', port: 0 })
   const addr = app.server.address()
   url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`
-  profile = await mkdtemp(join(tmpdir(), 'rewardfit-chromium-'))
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  ;({ context, profile } = await launchChromium())
   page = context.pages()[0] ?? (await context.newPage())
   page.on('request', (r) => {
     if (!r.url().startsWith(url) && !r.url().startsWith('data:')) otherOrigins.push(r.url())
