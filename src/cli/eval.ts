@@ -17,8 +17,10 @@ import { type EvalRun, evalJson, evaluateModels, type ModelEvaluation } from '..
 import { EVAL_DEFAULTS, type EvalOptions, resolveEvalOptions } from '../eval/options.ts'
 import { readPreferencePairs } from '../eval/read-pairs.ts'
 import { RATING_METRIC_NAMES, type RatingReport } from '../eval/summarize-ratings.ts'
+import { hubOptionsFromEnv } from '../hub/index.ts'
 import { loadRewardModel } from '../model/load-model.ts'
 import type { RewardModel } from '../model/reward-model.ts'
+import { localDataFiles } from '../pipeline/data-files.ts'
 import { renderReport, writeReport } from '../report/render-report.ts'
 import { readTrainingLog } from '../report/training-log.ts'
 import { table } from './format.ts'
@@ -80,7 +82,7 @@ export function registerEvalCommand(program: Command): void {
       'model folder; repeat to compare models (each later one, B, against the first, A)',
       collect,
     )
-    .option('--data <file>', 'rating data (jsonl, json, csv, tsv, parquet; .gz ok)')
+    .option('--data <file>', 'rating data (jsonl, json, csv, tsv, parquet; .gz ok), or hf:ORG/NAME[:split]')
     .option('--pairs <file>', 'preference pairs: {prompt, chosen, rejected, subset?}, chat or Anthropic HH rows')
     .option('--json', 'print one JSON object instead of tables')
     .option('--report <file>', 'write a self-contained HTML report (charts, tables, worst examples)')
@@ -123,13 +125,20 @@ async function runEval(flags: EvalFlags): Promise<void> {
   const offline = flags.offline === true || /^(1|true|yes|on)$/i.test(process.env.REWARDFIT_OFFLINE ?? '')
   const models: { label: string; model: RewardModel }[] = []
   try {
-    for (const dir of dirs) models.push({ label: dir, model: await loadRewardModel(dir, { offline }) })
+    const hub = { ...hubOptionsFromEnv(process.env), offline }
+    for (const dir of dirs) {
+      models.push({
+        label: dir,
+        model: await loadRewardModel(dir, { offline, endpoint: hub.endpoint, token: hub.token ?? undefined }),
+      })
+    }
+    const dataFiles = flags.data ? [await localDataFiles(flags.data, hub)].flat() : []
     const skipped: string[] = []
     const run = await evaluateModels(
       models,
       {
         file: flags.data,
-        ratings: flags.data ? (model) => ratingStream(flags, model, skipped) : undefined,
+        ratings: flags.data ? (model) => ratingStreams(flags, dataFiles, model, skipped) : undefined,
         pairs: flags.pairs ? () => pairStream(flags, skipped) : undefined,
       },
       options,
@@ -176,7 +185,16 @@ function evalOptionsFromFlags(f: EvalFlags): EvalOptions {
   }
 }
 
-function ratingStream(f: EvalFlags, model: RewardModel, skipped: string[]) {
+/** The rows of every file of --data (several for a Hub dataset's shards), in order. */
+function ratingStreams(f: EvalFlags, files: string[], model: RewardModel, skipped: string[]) {
+  return {
+    async *[Symbol.asyncIterator]() {
+      for (const file of files) yield* ratingStream(f, file, model, skipped)
+    },
+  }
+}
+
+function ratingStream(f: EvalFlags, file: string, model: RewardModel, skipped: string[]) {
   const attributes = model.attributes
   const targets = f.targets
     ? f.targets
@@ -196,7 +214,7 @@ function ratingStream(f: EvalFlags, model: RewardModel, skipped: string[]) {
   model.config.scales.forEach((s, a) => {
     if (s) modelScale.byAttribute[targets[a]] = s
   })
-  const stream = readRatings(f.data as string, {
+  const stream = readRatings(file, {
     targetColumns: targets,
     promptColumn: f.prompt,
     responseColumn: f.response,
@@ -211,9 +229,7 @@ function ratingStream(f: EvalFlags, model: RewardModel, skipped: string[]) {
       yield* stream
       if (stream.summary.skipped > 0) {
         skipped.push(
-          `skipped ${stream.summary.skipped} invalid row(s) of ${f.data}: ${Object.entries(
-            stream.summary.skippedByReason,
-          )
+          `skipped ${stream.summary.skipped} invalid row(s) of ${file}: ${Object.entries(stream.summary.skippedByReason)
             .map(([r, n]) => `${r} ${n}`)
             .join(', ')}; e.g. ${stream.summary.skipExamples[0]}`,
         )
