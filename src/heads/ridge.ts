@@ -146,7 +146,7 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
     ? [...(o.alphas ?? DEFAULT_RELATIVE_ALPHAS.map((t) => t * scale))].sort((a, b) => a - b)
     : [o.alpha]
   const rowsKept = train.keptRows() !== null
-  const solver = o.solver === 'auto' ? autoSolver(d, alphas, train.rows, rowsKept, train.maskGroups.length) : o.solver
+  const solver = o.solver === 'auto' ? autoSolver(d, alphas, train.rows, rowsKept) : o.solver
   if (solver === 'dual' && !rowsKept) {
     throw new OptionError(
       'solver',
@@ -279,8 +279,8 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
 }
 
 /**
- * Fewer rows than features (and the rows kept): the dual, n×n per mask group, when
- * groups·n³ < d³ (its factorizations against one d×d one). Else one α: Cholesky on onnxruntime
+ * Fewer rows than features (and the rows kept): the dual, one n×n kernel factorization shared by
+ * the mask groups (as the primal shares one d×d). Else one α: Cholesky on onnxruntime
  * (one factorization per mask group); a grid: one band reduction of the full Gram, after which each
  * α is cheap. Eigen only when the grid holds α = 0 and d is small, since only it handles a singular
  * Gram there (pseudo-inverse).
@@ -290,10 +290,9 @@ function autoSolver(
   alphas: number[],
   rows: number,
   rowsKept: boolean,
-  groups: number,
 ): Exclude<RidgeSolver, 'auto'> {
   if (alphas.includes(0)) return d <= EIGEN_MAX_DIM && alphas.length > 1 ? 'eigen' : 'cholesky'
-  if (rowsKept && groups * rows ** 3 < d ** 3) return 'dual'
+  if (rowsKept && rows < d) return 'dual'
   return alphas.length === 1 ? 'cholesky' : 'band'
 }
 
