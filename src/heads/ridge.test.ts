@@ -209,7 +209,10 @@ test('eigen solver handles alpha = 0 on duplicated features (minimum-norm soluti
 test('bad options and inputs give clear errors', async () => {
   assert.throws(() => resolveRidgeOptions({ alpha: -1 }), OptionError)
   assert.throws(() => resolveRidgeOptions({ alphas: [] }), /non-empty list/)
-  assert.throws(() => resolveRidgeOptions({ solver: 'svd' as 'eigen' }), /'auto', 'band', 'eigen', 'cholesky' or 'dual'/)
+  assert.throws(
+    () => resolveRidgeOptions({ solver: 'svd' as 'eigen' }),
+    /'auto', 'band', 'eigen', 'cholesky' or 'dual'/,
+  )
   const acc = new RidgeAccumulator(2, 1)
   await assert.rejects(acc.add({ x: matrix(1, 3), y: new Float32Array(1) }), /3 features per row, expected 2/)
   await assert.rejects(

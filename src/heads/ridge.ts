@@ -8,12 +8,25 @@
  * α is on the sum-of-squares scale (as sklearn's Ridge). The default grid is log-spaced relative to
  * trace(X̃ᵀX̃)/d, so it is unchanged when features are rescaled or rows duplicated.
  *
- * Solvers: 'eigen' factors X̃ᵀX̃ = V·diag(e)·Vᵀ once (plain TypeScript, ~9·d³ flops: measured 2.5 s
- * at d = 768, 6.6 s at d = 1024, ~5 CPU-minutes at d = 4096), after which each α costs O(d²).
- * 'cholesky' factors X̃ᵀX̃ + α·I per α with its O(d³) part on onnxruntime (0.12-0.17 s at d = 768-1024,
- * ~5 s at d = 4096, on the shared 2-core machine). A 15-point grid is about as fast either way at
- * d = 768 and much faster with Cholesky above, so 'auto' picks eigen up to EIGEN_MAX_DIM and for a
- * single α always Cholesky. Only eigen handles α = 0 on a singular Gram (pseudo-inverse).
+ * One factorization serves the whole α grid AND every missing-label pattern:
+ * - Missing labels: the Gram of ALL rows is factored once; an attribute missing m rows (kept by
+ *   the accumulator while m ≤ d/8) is a rank-m Woodbury correction that also keeps its own
+ *   centring exact (linalg/woodbury.ts). Patterns with more missing rows get their own Gram.
+ * - 'band' (grid default): orthogonal reduction to a band of width 32 (linalg/band-reduce.ts,
+ *   ~2·d³ flops, all in onnxruntime products); each α is then a banded Cholesky, O(d·32²).
+ * - 'dual' (auto when rows < features and the rows fit in memory): the same on the n×n kernel of
+ *   the rows, W = X̃ᵀ·(X̃X̃ᵀ + α·I)⁻¹·z̃, with the missing rows as a correction in n-space.
+ * - 'cholesky' (single α): factors X̃ᵀX̃ + α·I per mask group on onnxruntime.
+ * - 'eigen': plain TypeScript tql2 (~9·d³ flops); only it handles α = 0 on a singular Gram.
+ * All are exact up to rounding (the tests pin them against the normal equations and each other).
+ *
+ * Measured on the shared 2-core machine (load 4-13), 15-α grid, k = 5, fit only, as multiples of
+ * one Cholesky factorization in the same run (the previous code needed 15 per missing-label
+ * pattern, i.e. 75 with 5 patterns): d = 768: 0.5 s one pattern / 1.6 s five patterns (11 units);
+ * d = 1024: 0.75 s / 1.2-1.5 s (8-15 units; the previous code 8.75 s, 60 units, same run);
+ * d = 2048: 4.1 s / 4.1-8 s (9-11 units); d = 4096: 17.6 s / 35 s (5-8 units; the previous code
+ * ~75 Cholesky = 5+ min). Demo data (1,194 training rows, d = 4096, 5 patterns): dual, 1.9 s
+ * (33 s with 'band', minutes before).
  *
  * @example
  *   const train = await accumulateRidge(trainSource)
@@ -46,7 +59,7 @@ export interface RidgeOptions {
   alphas?: number[] | null
   /** The α used when there is no validation data. Range [0, ∞). */
   alpha?: number
-  /** 'auto' → 'eigen' for d ≤ EIGEN_MAX_DIM, else 'cholesky'. */
+  /** 'auto' → 'dual' when rows < features (rows kept), else 'band' for a grid and 'cholesky' for one α. */
   solver?: RidgeSolver
 }
 
@@ -55,7 +68,7 @@ export const RIDGE_DEFAULTS = { alphas: null, alpha: 1, solver: 'auto' } satisfi
 /** Default grid: trace(X̃ᵀX̃)/d · 10^t for t = -6, -5.5, …, 1 (15 values). */
 export const DEFAULT_RELATIVE_ALPHAS: readonly number[] = Array.from({ length: 15 }, (_, i) => 10 ** (-6 + i / 2))
 
-/** Above this width 'auto' uses Cholesky per α (see the timings in the module comment). */
+/** Widest Gram 'auto' sends to the plain-TypeScript eigen solver (only for a grid holding α = 0). */
 export const EIGEN_MAX_DIM = 512
 
 export function resolveRidgeOptions(o: RidgeOptions = {}): Required<RidgeOptions> {
@@ -285,12 +298,7 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
  * α is cheap. Eigen only when the grid holds α = 0 and d is small, since only it handles a singular
  * Gram there (pseudo-inverse).
  */
-function autoSolver(
-  d: number,
-  alphas: number[],
-  rows: number,
-  rowsKept: boolean,
-): Exclude<RidgeSolver, 'auto'> {
+function autoSolver(d: number, alphas: number[], rows: number, rowsKept: boolean): Exclude<RidgeSolver, 'auto'> {
   if (alphas.includes(0)) return d <= EIGEN_MAX_DIM && alphas.length > 1 ? 'eigen' : 'cholesky'
   if (rowsKept && rows < d) return 'dual'
   return alphas.length === 1 ? 'cholesky' : 'band'

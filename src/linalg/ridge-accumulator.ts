@@ -12,7 +12,8 @@
  * `keepMissingRows` of them and all kept rows fit in KEEP_MISSING_MAX_VALUES values: ridge then
  * factors the full Gram once and corrects it per attribute with a low-rank (Woodbury) update
  * instead of factoring one Gram per missing-label pattern. Beyond either bound the class drops its
- * rows (`missingRows` → null) and ridge falls back to the per-pattern Gram.
+ * rows (`missingRows` → null) and ridge falls back to the per-pattern Gram. While every row seen
+ * fits in KEEP_ALL_MAX_VALUES, all rows are kept as well (`keptRows`), for the dual solver.
  *
  * @example
  *   const acc = new RidgeAccumulator(768, 5)
