@@ -308,3 +308,17 @@ test('fewer rows than features: the dual (n×n kernel) gives the primal fit, and
     assert.ok(Math.abs(fixed.params['linear.bias'].data[a] - ref.b) < 1e-6)
   }
 })
+
+test('rows beyond the kept limit: auto uses the primal, and an explicit dual says why it cannot', async () => {
+  const train = makeData(16, 40, 70, 1, 0.05)
+  const acc = await accumulateRidge(matrixSource(matrix(40, 70, train.x), train.y, 1), 16, { keepAllValues: 70 * 20 })
+  assert.equal(acc.rowsKept, false)
+  assert.equal(acc.keptRows(), null)
+  const val = await accumulate(makeData(17, 20, 70, 1))
+  const fit = await fitRidge(acc, { validation: val })
+  assert.equal(fit.solverUsed, 'band')
+  const viaDual = await fitRidge(await accumulate(train, 16), { validation: val })
+  assert.equal(viaDual.solverUsed, 'dual')
+  assert.ok(maxAbs(fit.params['linear.weight'].data, viaDual.params['linear.weight'].data) < 1e-6)
+  await assert.rejects(fitRidge(acc, { solver: 'dual' }), /dual needs every training row in memory/)
+})

@@ -158,13 +158,13 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
   const alphas = useGrid
     ? [...(o.alphas ?? DEFAULT_RELATIVE_ALPHAS.map((t) => t * scale))].sort((a, b) => a - b)
     : [o.alpha]
-  const rowsKept = train.keptRows() !== null
+  const rowsKept = train.rowsKept
   const solver = o.solver === 'auto' ? autoSolver(d, alphas, train.rows, rowsKept) : o.solver
   if (solver === 'dual' && !rowsKept) {
     throw new OptionError(
       'solver',
       'dual',
-      `the dual needs every training row in memory, and ${train.rows} rows x ${d} features are more than the ${KEEP_ALL_MAX_VALUES} values kept; use 'auto'`,
+      `the dual needs every training row in memory, and ${train.rows} rows x ${d} features were more than the accumulator keeps (KEEP_ALL_MAX_VALUES = ${KEEP_ALL_MAX_VALUES} by default); use 'auto'`,
     )
   }
 

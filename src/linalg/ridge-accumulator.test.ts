@@ -36,6 +36,8 @@ test('missing rows are kept as given while within the limit, and dropped beyond 
     assert.equal(s.count, n - rows.length)
     assert.deepEqual(s.missingRows, Float32Array.from(rows.flatMap((i) => Array.from(x.subarray(i * d, i * d + d)))))
     assert.equal(dropped.maskStats(a).missingRows, null)
+    assert.ok(kept.rowsKept)
+    assert.deepEqual(kept.keptRows(), { x, y })
     // The labelled rows' Gram, both ways, against a direct sum.
     const g1 = (await kept.attributeStats(a)).gram
     const g2 = (await dropped.attributeStats(a)).gram

@@ -56,6 +56,8 @@ export const KEEP_MISSING_MAX_VALUES = 1 << 24
 export interface RidgeAccumulatorOptions {
   /** Keep a pattern's missing rows while it has at most this many; default max(32, ⌊dim/8⌋). */
   keepMissingRows?: number
+  /** Keep every row while rows·dim is at most this; default KEEP_ALL_MAX_VALUES. */
+  keepAllValues?: number
 }
 
 /** What ridge needs about the rows labelled for one attribute, without a Gram copy. */
@@ -97,6 +99,7 @@ export class RidgeAccumulator {
   /** Kept missing rows, each stored once whichever classes miss it. */
   private kept: Float32Array[] = []
   private readonly keepLimit: number
+  private readonly keepAll: number
   /** Copies of every batch while rows·dim ≤ KEEP_ALL_MAX_VALUES; null beyond. */
   private allRows: { x: Float32Array; y: Float32Array }[] | null = []
 
@@ -119,6 +122,7 @@ export class RidgeAccumulator {
     const all = Array.from({ length: attributes }, (_, a) => a)
     this.classes = [{ attrs: all, rowIds: [], missGram: null, missSum: new Float64Array(dim), missCount: 0 }]
     this.keepLimit = options.keepMissingRows ?? Math.max(32, Math.floor(dim / 8))
+    this.keepAll = options.keepAllValues ?? KEEP_ALL_MAX_VALUES
     if (!(this.keepLimit >= 0)) {
       throw new RangeError(`RidgeAccumulator: keepMissingRows must be >= 0, got ${options.keepMissingRows}`)
     }
@@ -197,7 +201,7 @@ export class RidgeAccumulator {
       this.counts[a]++
     }
     await this.addMissing(x.data, x64, y, n)
-    if (this.allRows && (this.total + n) * d <= KEEP_ALL_MAX_VALUES) {
+    if (this.allRows && (this.total + n) * d <= this.keepAll) {
       this.allRows.push({ x: Float32Array.from(x.data.subarray(0, n * d)), y: Float32Array.from(y) })
     } else this.allRows = null
     this.total += n
@@ -269,6 +273,11 @@ export class RidgeAccumulator {
       cls.missCount += rows.length
     }
     this.classes = next
+  }
+
+  /** Whether every row seen so far is kept (see `keptRows`). */
+  get rowsKept(): boolean {
+    return this.allRows !== null
   }
 
   /** Every row seen, when there were few enough to keep (see KEEP_ALL_MAX_VALUES); else null. */
