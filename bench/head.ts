@@ -43,6 +43,8 @@ const HYPER = {
   activation: 'gelu' as const,
   dropout: 0,
   ridgeAlpha: 10,
+  /** The α grid of the ridge-grid case (absolute, as sklearn takes them). */
+  ridgeGrid: Array.from({ length: 15 }, (_, i) => 10 ** (-2 + i / 2)),
 }
 const EPOCHS = { linear: 4, mlp: 3 }
 const DATA_DIR = join(tmpdir(), 'rewardfit-bench-head')
@@ -177,7 +179,7 @@ function report(name: string, ours: number, theirs: number, unit: string, extra:
 }
 
 async function main(): Promise<void> {
-  const cases = (process.env.BENCH_CASES ?? 'linear,mlp,ridge').split(',')
+  const cases = (process.env.BENCH_CASES ?? 'linear,mlp,ridge,ridge-grid').split(',')
   const t0 = performance.now()
   const data = await makeData()
   console.log(
@@ -195,6 +197,7 @@ async function main(): Promise<void> {
     report(`${kase} val MSE`, ours.valMse, theirs.valMse, '')
   }
   if (cases.includes('ridge')) await ridgeCase(data)
+  if (cases.includes('ridge-grid')) await ridgeGridCase(data)
   console.log(`\n${JSON.stringify(results)}`)
 }
 
@@ -222,6 +225,25 @@ async function ridgeCase(data: { train: Split; val: Split }): Promise<void> {
     `  rewardfit ${fmt(ours)} s (solver ${fit.solverUsed}); max |W - numpy float64 solve| = ${maxAbs.toExponential(2)} (max |W| ${maxW.toFixed(4)}; target 1e-4)`,
   )
   report('ridge fit s', ours, theirs.seconds[0], 's', { maxAbsVsNumpy: maxAbs, peerThreads: theirs.threads })
+}
+
+/** α chosen on validation L_rating from a 15-point grid: rewardfit's default way to fit ridge. */
+async function ridgeGridCase(data: { train: Split; val: Split }): Promise<void> {
+  console.log(`\n== exact ridge, alpha chosen on validation from ${HYPER.ridgeGrid.length} values vs sklearn`)
+  const t0 = performance.now()
+  const acc = await accumulateRidge(matrixSource(data.train.x, data.train.y, K))
+  const val = await accumulateRidge(matrixSource(data.val.x, data.val.y, K))
+  const fit = await fitRidge(acc, { alphas: HYPER.ridgeGrid, validation: val })
+  const ours = (performance.now() - t0) / 1000
+  const runs = [1, 2].map((t) => peer('ridge-grid', t, 1))
+  const theirs = runs.reduce((a, b) => (b.seconds[0] < a.seconds[0] ? b : a))
+  console.log(
+    `  sklearn: loop of Ridge fits scored on validation ${fmt(theirs.loopSeconds as number)} s (best alpha ${theirs.alpha}), RidgeCV ${fmt(theirs.ridgeCvSeconds as number)} s`,
+  )
+  console.log(
+    `  rewardfit ${fmt(ours)} s (solver ${fit.solverUsed}), alphas chosen ${fit.alphas.map((a) => fmt(a)).join(', ')}`,
+  )
+  report('ridge grid fit s', ours, theirs.seconds[0], 's', { peerThreads: theirs.threads })
 }
 
 await main()
