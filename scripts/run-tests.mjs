@@ -11,6 +11,19 @@ const walk = (dir) =>
     return statSync(p).isDirectory() ? walk(p) : p.endsWith('.test.ts') ? [p] : []
   })
 const filter = process.argv[2] ?? ''
-const files = ['src', 'test'].flatMap((d) => { try { return walk(d) } catch { return [] } }).filter((f) => f.includes(filter)).sort()
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-concurrency=2', ...files], { stdio: 'inherit' })
+const files = ['src', 'test']
+  .flatMap((d) => {
+    try {
+      return walk(d)
+    } catch {
+      return []
+    }
+  })
+  .filter((f) => f.includes(filter))
+  .sort()
+const r = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-concurrency=2', ...files],
+  { stdio: 'inherit' },
+)
 process.exit(r.status ?? 1)

@@ -4,7 +4,12 @@ import { gemm, gemmRef } from './matmul.ts'
 import { matrix, matrix64 } from './matrix.ts'
 import { Rng } from './rng.ts'
 
-const rand = (rng: Rng, r: number, c: number) => matrix(r, c, Float32Array.from({ length: r * c }, () => rng.normal()))
+const rand = (rng: Rng, r: number, c: number) =>
+  matrix(
+    r,
+    c,
+    Float32Array.from({ length: r * c }, () => rng.normal()),
+  )
 
 function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let num = 0
@@ -18,7 +23,12 @@ function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 test('onnxruntime gemm agrees with the TypeScript reference within 1e-4 relative error, all transposes', async () => {
   const rng = new Rng(1)
-  for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+  for (const [transA, transB] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const) {
     const a = transA ? rand(rng, 150, 97) : rand(rng, 97, 150)
     const b = transB ? rand(rng, 61, 150) : rand(rng, 150, 61)
     const ref = gemmRef(a, b, { transA, transB })
@@ -31,8 +41,16 @@ test('onnxruntime gemm agrees with the TypeScript reference within 1e-4 relative
 
 test('float64 gemm on onnxruntime matches the reference to 1e-12', async () => {
   const rng = new Rng(2)
-  const a = matrix64(80, 70, Float64Array.from({ length: 5600 }, () => rng.normal()))
-  const b = matrix64(80, 90, Float64Array.from({ length: 7200 }, () => rng.normal()))
+  const a = matrix64(
+    80,
+    70,
+    Float64Array.from({ length: 5600 }, () => rng.normal()),
+  )
+  const b = matrix64(
+    80,
+    90,
+    Float64Array.from({ length: 7200 }, () => rng.normal()),
+  )
   const ref = gemmRef(a, b, { transA: true })
   const fast = await gemm(a, b, { transA: true, backend: 'ort' })
   assert.ok(fast.data instanceof Float64Array)

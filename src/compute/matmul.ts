@@ -6,7 +6,7 @@
  * @example
  *   const c = await gemm(a, b, { transA: true })   // A: [n, d], B: [n, k] → C: [d, k]
  */
-import { type FloatArray, type Matrix } from './matrix.ts'
+import type { FloatArray, Matrix } from './matrix.ts'
 import { DType, node, tensorInfo } from './onnx-proto.ts'
 import { cachedSession, ort } from './session.ts'
 

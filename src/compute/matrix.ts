@@ -27,7 +27,12 @@ export function sliceRows<T extends FloatArray>(m: Matrix<T>, start: number, end
 }
 
 /** Copies the given rows, in order, into a new matrix (a mini-batch gather). */
-export function gatherRows<T extends FloatArray>(m: Matrix<T>, idx: ArrayLike<number>, start = 0, end = idx.length): Matrix<T> {
+export function gatherRows<T extends FloatArray>(
+  m: Matrix<T>,
+  idx: ArrayLike<number>,
+  start = 0,
+  end = idx.length,
+): Matrix<T> {
   const c = m.cols
   const out = new (m.data.constructor as new (n: number) => T)((end - start) * c)
   for (let i = start; i < end; i++) out.set(m.data.subarray(idx[i] * c, idx[i] * c + c), (i - start) * c)

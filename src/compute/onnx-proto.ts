@@ -45,7 +45,11 @@ export const node = (op: string, inputs: string[], outputs: string[], attrs?: Re
   outputs,
   attrs,
 })
-export const tensorInfo = (name: string, dtype: DTypeCode, shape: (number | string)[]): ValueInfo => ({ name, dtype, shape })
+export const tensorInfo = (name: string, dtype: DTypeCode, shape: (number | string)[]): ValueInfo => ({
+  name,
+  dtype,
+  shape,
+})
 
 class Writer {
   private chunks: Uint8Array[] = []

@@ -22,5 +22,8 @@ test('floats are uniform in [0,1) and a permutation holds every index once', () 
   }
   assert.ok(Math.abs(sum / 20000 - 0.5) < 0.01)
   const p = rng.permutation(1000)
-  assert.deepEqual(Array.from(p).sort((x, y) => x - y), Array.from({ length: 1000 }, (_, i) => i))
+  assert.deepEqual(
+    Array.from(p).sort((x, y) => x - y),
+    Array.from({ length: 1000 }, (_, i) => i),
+  )
 })

@@ -135,7 +135,7 @@ describe('readRatings', () => {
     })
     const file = await tempFile('h.jsonl', '')
     await assert.rejects(
-      collect(readRatings(dirname(file) + '/', { targetColumns: 'a', format: 'jsonl' })),
+      collect(readRatings(`${dirname(file)}/`, { targetColumns: 'a', format: 'jsonl' })),
       /is a folder/,
     )
     await assert.rejects(collect(readRatings(file, { targetColumns: 'a' })), /holds no records/)
