@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { maxRelErr } from '../../test/helpers/numeric.ts'
 import { gemm, gemmRef } from './matmul.ts'
 import { matrix, matrix64 } from './matrix.ts'
 import { Rng } from './rng.ts'
@@ -10,16 +11,6 @@ const rand = (rng: Rng, r: number, c: number) =>
     c,
     Float32Array.from({ length: r * c }, () => rng.normal()),
   )
-
-function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0
-  let den = 0
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]))
-    den = Math.max(den, Math.abs(b[i]))
-  }
-  return num / den
-}
 
 test('onnxruntime gemm agrees with the TypeScript reference within 1e-4 relative error, all transposes', async () => {
   const rng = new Rng(1)

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { maxRelErr } from '../../test/helpers/numeric.ts'
 import { Rng } from '../compute/rng.ts'
 import { factorShiftedBand, reduceToBand, solveBandFactor } from './band-reduce.ts'
 import { choleskyFactor, choleskySolve, NotPositiveDefiniteError } from './cholesky.ts'
@@ -12,16 +13,6 @@ function gram(rng: Rng, rows: number, n: number): Float64Array {
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) g[i * n + j] += x[r * n + i] * x[r * n + j]
   }
   return g
-}
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let e = 0
-  let m = 0
-  for (let i = 0; i < a.length; i++) {
-    e = Math.max(e, Math.abs(a[i] - b[i]))
-    m = Math.max(m, Math.abs(b[i]))
-  }
-  return e / m
 }
 
 for (const [n, bw] of [
@@ -44,7 +35,7 @@ for (const [n, bw] of [
       const S = Float64Array.from(A)
       for (let j = 0; j < n; j++) S[j * n + j] += alpha
       const ref = choleskySolve(choleskyFactor(S, n), n, y, c)
-      assert.ok(relErr(x, ref) < 1e-10, `alpha ${alpha}: ${relErr(x, ref)}`)
+      assert.ok(maxRelErr(x, ref) < 1e-10, `alpha ${alpha}: ${maxRelErr(x, ref)}`)
     }
   })
 }
@@ -58,7 +49,7 @@ test('Q is orthogonal and A = Q·B·Qᵀ: the basis change keeps norms, inverts,
   const yHat = await r.toBasis(y, 1)
   const norm = (v: ArrayLike<number>) => Math.sqrt(Array.from(v).reduce((s, t) => s + t * t, 0))
   assert.ok(Math.abs(norm(yHat) - norm(y)) < 1e-12 * norm(y))
-  assert.ok(relErr(await r.fromBasis(yHat, 1), y) < 1e-13)
+  assert.ok(maxRelErr(await r.fromBasis(yHat, 1), y) < 1e-13)
   // B·ŷ from the band storage, mapped back, equals A·y.
   const w = r.bandwidth + 1
   const by = new Float64Array(n)
@@ -71,7 +62,7 @@ test('Q is orthogonal and A = Q·B·Qᵀ: the basis change keeps norms, inverts,
   }
   const ay = new Float64Array(n)
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) ay[i] += A[i * n + j] * y[j]
-  assert.ok(relErr(await r.fromBasis(by, 1), ay) < 1e-12)
+  assert.ok(maxRelErr(await r.fromBasis(by, 1), ay) < 1e-12)
 })
 
 test('singular A with α = 0 throws NotPositiveDefiniteError; same input gives bit-identical output', async () => {

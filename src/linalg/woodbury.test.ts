@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { maxRelErr } from '../../test/helpers/numeric.ts'
 import { Rng } from '../compute/rng.ts'
 import { choleskyFactor, choleskySolve } from './cholesky.ts'
 import { type ShiftedSolverKind, shiftedSolver } from './shifted-solver.ts'
@@ -17,16 +18,6 @@ function centredGram(x: Float64Array, d: number, keep: number[]): Float64Array {
     }
   }
   return g
-}
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let e = 0
-  let m = 0
-  for (let i = 0; i < a.length; i++) {
-    e = Math.max(e, Math.abs(a[i] - b[i]))
-    m = Math.max(m, Math.abs(b[i]))
-  }
-  return e / m
 }
 
 for (const kind of ['band', 'eigen', 'cholesky'] as ShiftedSolverKind[]) {
@@ -55,7 +46,7 @@ for (const kind of ['band', 'eigen', 'cholesky'] as ShiftedSolverKind[]) {
         const S = Float64Array.from(Ca)
         for (let j = 0; j < d; j++) S[j * d + j] += alpha
         const ref = choleskySolve(choleskyFactor(S, d), d, rhs, q)
-        assert.ok(relErr(w, ref) < 1e-9, `m=${m} alpha=${alpha}: ${relErr(w, ref)}`)
+        assert.ok(maxRelErr(w, ref) < 1e-9, `m=${m} alpha=${alpha}: ${maxRelErr(w, ref)}`)
       }
     }
   })
@@ -107,7 +98,7 @@ test('dual: kernel + Woodbury equals the labelled rows solved directly in the pr
         const S = Float64Array.from(Ca)
         for (let j = 0; j < d; j++) S[j * d + j] += alpha
         const ref = choleskySolve(choleskyFactor(S, d), d, rhs, q)
-        assert.ok(relErr(w, ref) < 1e-9, `${kind} m=${missing.length} alpha=${alpha}: ${relErr(w, ref)}`)
+        assert.ok(maxRelErr(w, ref) < 1e-9, `${kind} m=${missing.length} alpha=${alpha}: ${maxRelErr(w, ref)}`)
       }
       if (kind === 'cholesky') await assert.rejects(masked.solve(0), /not positive definite/)
     }
