@@ -22,7 +22,8 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, quie
       total = t
       last = 0
       started = performance.now()
-      if (quiet || !stream.isTTY) return
+      // No bar without a TTY, or while the total is unknown (0): one summary line at the end instead.
+      if (quiet || !stream.isTTY || t === 0) return
       bar = new cliProgress.SingleBar(
         {
           stream,
@@ -42,7 +43,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, quie
     stop() {
       const secs = (performance.now() - started) / 1000
       if (bar) bar.stop()
-      else if (!quiet && total > 0) {
+      else if (!quiet && (total > 0 || last > 0)) {
         stream.write(
           `${label}: ${last} rows in ${secs.toFixed(1)} s (${Math.round(last / Math.max(secs, 1e-9))} rows/s)\n`,
         )

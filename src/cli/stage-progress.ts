@@ -32,8 +32,12 @@ export function stageProgress(stream: NodeJS.WriteStream = process.stderr) {
       }
     },
     onEpoch(r: EpochRecord) {
-      if (current) bar.stop()
-      current = ''
+      // A live bar must be closed before a line is printed; without a TTY there is no bar, and one
+      // summary line for the whole fit (when it ends) is enough.
+      if (stream.isTTY && current) {
+        bar.stop()
+        current = ''
+      }
       const val =
         r.valLRating === null ? '' : `  val L_rating ${r.valLRating.toFixed(4)}  val rmse ${r.valRmse?.toFixed(4)}`
       stream.write(`epoch ${r.epoch}: train L_rating ${r.trainLRating.toFixed(4)}${val}  (${r.seconds.toFixed(1)} s)\n`)

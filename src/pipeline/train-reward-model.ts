@@ -203,6 +203,7 @@ async function countSplits(
   const lo = new Array<number>(k).fill(Number.POSITIVE_INFINITY)
   const hi = new Array<number>(k).fill(Number.NEGATIVE_INFINITY)
   let done = 0
+  o.onProgress?.({ stage: 'read', done: 0, total: 0 })
   for await (const e of readRatingSplits(files, counting, o.split)) {
     rows[e.split]++
     if (e.split === 'train') {
