@@ -70,17 +70,17 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
   }
   const data = resolveDataOptions(o.dataOptions)
   const attributes = data.targetColumns
-  if (attributes.length === 0) {
-    // readRatings names the numeric columns it finds; let it throw that message.
-    for await (const _ of readRatingSplits({ train: await localDataFiles(o.data, o.hub) }, data, o.split)) break
-  }
-  const weights = parseWeights(o.weights, attributes)
   const hub = { ...o.hub, offline: o.offline || o.hub.offline }
   const files: SplitFiles = {
     train: await localDataFiles(o.data, hub),
     val: o.val ? await localDataFiles(o.val, hub) : undefined,
     test: o.test ? await localDataFiles(o.test, hub) : undefined,
   }
+  if (attributes.length === 0) {
+    // readRatings names the numeric columns it finds; let it throw that message.
+    for await (const _ of readRatingSplits({ train: files.train }, data, o.split)) break
+  }
+  const weights = parseWeights(o.weights, attributes)
 
   // Pass 1 validates every row before any costly featurizing, and counts rows for progress bars.
   const counts = await countSplits(o, files, data)
