@@ -32,6 +32,22 @@ describe('rewardfit CLI', () => {
     '--group',
     'prompt_id',
   ]
+  /** The same training run twice (into two folders) shares one feature cache. */
+  const trainArgs = (out: string) => [
+    'train',
+    '--data',
+    data,
+    ...common(),
+    '--dim',
+    '256',
+    '--test-fraction',
+    '0.2',
+    '--cache-dir',
+    join(dir, 'cache'),
+    '--out',
+    out,
+    '--json',
+  ]
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rf-cli-'))
@@ -43,21 +59,7 @@ describe('rewardfit CLI', () => {
   })
 
   it('train writes a model folder and prints held-out metrics', () => {
-    const r = run([
-      'train',
-      '--data',
-      data,
-      ...common(),
-      '--dim',
-      '256',
-      '--test-fraction',
-      '0.2',
-      '--cache-dir',
-      join(dir, 'cache'),
-      '--out',
-      model(),
-      '--json',
-    ])
+    const r = run(trainArgs(model()))
     assert.equal(r.code, 0, r.stderr)
     const out = JSON.parse(r.stdout)
     assert.equal(out.summary.rows.train + out.summary.rows.val + out.summary.rows.test, 480)
@@ -67,21 +69,7 @@ describe('rewardfit CLI', () => {
   })
 
   it('train reuses cached features the second time', () => {
-    const r = run([
-      'train',
-      '--data',
-      data,
-      ...common(),
-      '--dim',
-      '256',
-      '--test-fraction',
-      '0.2',
-      '--cache-dir',
-      join(dir, 'cache'),
-      '--out',
-      join(dir, 'model2'),
-      '--json',
-    ])
+    const r = run(trainArgs(join(dir, 'model2')))
     assert.equal(r.code, 0, r.stderr)
     assert.deepEqual(JSON.parse(r.stdout).summary.featuresReused, { train: 'all', val: 'all', test: 'all' })
   })
