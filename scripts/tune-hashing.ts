@@ -2,7 +2,7 @@
  * Chooses and reports the `hashing` featurizer defaults by held-out correlation on real ratings:
  * HANNA (six attributes 1-5, split by prompt_id) and MLQE-PE en-de (train -> dev for lambda -> test;
  * targets `mean` and `z_mean`).  The head is the exact ridge with alpha picked on
- * validation data (fitRidge of src/heads/ridge.ts). Reads the data where it lies; never copies it.
+ * validation data (fitRidge of src/fit/ridge.ts). Reads the data where it lies; never copies it.
  *
  * @example
  *   node --import tsx scripts/tune-hashing.ts                 # report the defaults (../shared/data)
@@ -17,7 +17,7 @@ import type { Matrix } from '../src/compute/matrix.ts'
 import { Rng } from '../src/compute/rng.ts'
 import type { TextPair } from '../src/featurize/featurizer.ts'
 import { createHashingFeaturizer, HASHING_DEFAULTS, type HashingOptions } from '../src/featurize/hashing.ts'
-import { accumulateRidge, fitRidge } from '../src/heads/ridge.ts'
+import { accumulateRidge, fitRidge } from '../src/fit/ridge.ts'
 import { matrixSource } from '../src/train/batch-source.ts'
 
 export const HANNA_ATTRIBUTES = ['relevance', 'coherence', 'empathy', 'surprise', 'engagement', 'complexity'] as const

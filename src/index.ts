@@ -38,10 +38,10 @@ export { readPreferencePairs } from './eval/read-pairs.ts'
 export type { ChatMessage, Featurizer, FeaturizerSpec, TextPair } from './featurize/featurizer.ts'
 export { createHashingFeaturizer, HASHING_DEFAULTS, type HashingOptions } from './featurize/hashing.ts'
 export { type CreateFeaturizerOptions, createFeaturizer, parseBackbone } from './featurize/registry.ts'
-// Heads and fitting
+// Fitters and heads
+export { accumulateRidge, fitRidge, RIDGE_DEFAULTS, type RidgeFit, type RidgeOptions } from './fit/ridge.ts'
 export type { Head, HeadSpec, ParamSet, Tensor } from './heads/head.ts'
 export { createHead, headFromParams } from './heads/registry.ts'
-export { accumulateRidge, fitRidge, RIDGE_DEFAULTS, type RidgeFit, type RidgeOptions } from './heads/ridge.ts'
 export { type HubOptions, hubOptionsFromEnv, resolveHubDataset } from './hub/index.ts'
 // Models
 export { FORMAT_VERSION, type ModelConfig, type RatingScale, type TargetStats } from './model/config.ts'

@@ -5,7 +5,7 @@
  * Storage note: the classic loops walk V by column. We keep the *transpose* of V in a row-major
  * buffer, so every inner loop runs over contiguous memory instead of striding by n.
  * Cost: ~(8/3 + 6)·n³ flops in plain TypeScript, measured 2.5 s at n = 768, 6.6 s at n = 1024 and
- * ~5 CPU-minutes at n = 4096 (see src/heads/ridge.ts for the solver chosen at large n).
+ * ~5 CPU-minutes at n = 4096 (see src/fit/ridge.ts for the solver chosen at large n).
  *
  * @example
  *   const { values, vectors } = eigenSym(Float64Array.from([2, 1, 1, 2]), 2)

@@ -6,7 +6,7 @@ import type { DataOptions } from '../data/options.ts'
 import type { SplitOptions } from '../data/split.ts'
 import { OptionError } from '../errors.ts'
 import type { FeaturizerSpec } from '../featurize/featurizer.ts'
-import type { RidgeOptions } from '../heads/ridge.ts'
+import type { RidgeOptions } from '../fit/ridge.ts'
 import type { HubOptions } from '../hub/index.ts'
 import type { EpochRecord, StepProgress, TrainOptions } from '../train/options.ts'
 

@@ -40,6 +40,7 @@
  */
 import { gemm } from '../compute/matmul.ts'
 import { OptionError, RewardfitError } from '../errors.ts'
+import type { ParamSet } from '../heads/head.ts'
 import { NotPositiveDefiniteError } from '../linalg/cholesky.ts'
 import {
   KEEP_ALL_MAX_VALUES,
@@ -51,7 +52,6 @@ import { type ShiftedSolver, type ShiftedSolverKind, shiftedSolver } from '../li
 import { prepareMaskedSolve, prepareMaskedSolveDual } from '../linalg/woodbury.ts'
 import type { TargetStats } from '../model/config.ts'
 import type { BatchSource } from '../train/batch-source.ts'
-import type { ParamSet } from './head.ts'
 
 export { RidgeAccumulator, type RidgeAccumulatorOptions }
 
