@@ -2,8 +2,14 @@
  * One small hierarchy of user-facing errors. The CLI prints `message` alone for a RewardfitError
  * (no stack trace) and exits 1, or 2 for an OptionError; anything else is a bug and shows its trace.
  */
+import { escapeControl } from './escape-control.ts'
+
 export class RewardfitError extends Error {
   override name = 'RewardfitError'
+  constructor(message: string, options?: ErrorOptions) {
+    // Messages quote user input (a JSON line, a column name): never let its control bytes reach a terminal.
+    super(escapeControl(message), options)
+  }
 }
 
 /** A bad option value: names the option, the value and what would be valid. */

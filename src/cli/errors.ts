@@ -4,6 +4,7 @@
  */
 import { CommanderError } from 'commander'
 import { OptionError, RewardfitError } from '../errors.ts'
+import { escapeControl } from '../escape-control.ts'
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const
 
@@ -11,6 +12,11 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage
   if (err instanceof OptionError) return EXIT.usage
   return EXIT.failure
+}
+
+/** Prints a warning on stderr, its control characters escaped (warnings quote input too). */
+export function warnOnStderr(message: string): void {
+  process.stderr.write(`warning: ${escapeControl(message)}\n`)
 }
 
 export function reportError(
@@ -26,11 +32,14 @@ export function reportError(
     return code
   }
   const e = err as Error
-  write(`error: ${verbose ? (e?.stack ?? String(err)) : (e?.message ?? String(err))}\n`)
+  // Not every error is ours (a library's message may quote input too): escape before printing.
+  write(
+    `error: ${escapeControl(verbose ? (e?.stack ?? String(err)) : (e?.message ?? String(err)), { keepNewlines: verbose })}\n`,
+  )
   if (!verbose && !(err instanceof RewardfitError)) write('(run with --verbose for the stack trace)\n')
   let cause = (err as { cause?: unknown })?.cause
   while (verbose && cause) {
-    write(`caused by: ${(cause as Error).stack ?? String(cause)}\n`)
+    write(`caused by: ${escapeControl((cause as Error).stack ?? String(cause), { keepNewlines: true })}\n`)
     cause = (cause as { cause?: unknown }).cause
   }
   return code

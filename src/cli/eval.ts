@@ -12,6 +12,7 @@ import type { Command } from 'commander'
 import { readRatings } from '../data/read-ratings.ts'
 import type { ScaleSpec } from '../data/scale.ts'
 import { OptionError, RewardfitError } from '../errors.ts'
+import { escapeControl } from '../escape-control.ts'
 import type { Comparison } from '../eval/compare.ts'
 import { type EvalRun, evalJson, evaluateModels, type ModelEvaluation } from '../eval/evaluate.ts'
 import { EVAL_DEFAULTS, type EvalOptions, resolveEvalOptions } from '../eval/options.ts'
@@ -143,7 +144,7 @@ async function runEval(flags: EvalFlags): Promise<void> {
       },
       options,
     )
-    for (const s of skipped) process.stderr.write(`${s}\n`)
+    for (const s of skipped) process.stderr.write(`${escapeControl(s)}\n`)
     if (flags.report) {
       const logs = await Promise.all(dirs.map((dir) => readTrainingLog(dir)))
       const html = renderReport(run, {

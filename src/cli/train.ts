@@ -11,6 +11,7 @@ import { type TrainRewardModelResult, trainRewardModel } from '../pipeline/train
 import { TRAIN_DEFAULTS } from '../train/options.ts'
 import { addDataFlags, type DataFlags, dataOptionsFrom } from './data-flags.ts'
 import { defaultCacheDir } from './env.ts'
+import { warnOnStderr } from './errors.ts'
 import { metricsTable } from './metrics-table.ts'
 import { choiceFlag, intFlag, numberFlag, numberListFlag } from './parse-flags.ts'
 import { stageProgress } from './stage-progress.ts'
@@ -171,7 +172,7 @@ export function trainOptionsFrom(f: TrainFlags): TrainRewardModelOptions {
   if (f.pooling !== undefined) backboneOptions.pooling = f.pooling
   if (f.layer !== undefined) backboneOptions.layer = f.layer
   const progress = f.quiet || f.json ? null : stageProgress()
-  const warn = (m: string) => process.stderr.write(`warning: ${m}\n`)
+  const warn = warnOnStderr
   return {
     data: f.data,
     val: f.val,
