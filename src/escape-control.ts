@@ -10,6 +10,7 @@
 
 // C0 controls (incl. tab and newline: messages are one line), DEL, C1 controls, and the Unicode
 // bidi embeddings, overrides and isolates (U+202A-202E, U+2066-2069) plus line/paragraph separators.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' }

@@ -18,6 +18,7 @@ const run = (args: string[]) => {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 /** Any C0 control but newline, DEL or a C1 control: what a terminal would act on. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/
 
 describe('hostile input through the CLI', () => {
