@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { hashingModel } from '../../test/browser/hashing-model.ts'
 import { saveModelFolder } from '../model/folder.ts'
+import { decodeSafetensors } from '../model/safetensors.ts'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 let dir: string
@@ -55,6 +56,12 @@ test('rewardfit serve binds 127.0.0.1, takes the key from REWARDFIT_API_KEY, ser
   const ok = await post({ items }, 'k-123')
   assert.equal(ok.status, 200)
   assert.equal(((await ok.json()) as { rewards: number[] }).rewards.length, 1)
+  // The head file is served as saved, __metadata__ included.
+  const head = await fetch(`${url}/v1/model/files/head.safetensors`, { headers: { authorization: 'Bearer k-123' } })
+  assert.equal(head.status, 200)
+  const served = new Uint8Array(await head.arrayBuffer())
+  assert.deepEqual(served, new Uint8Array(await readFile(join(dir, 'model', 'head.safetensors'))))
+  assert.deepEqual(decodeSafetensors(served).metadata, { format: 'pt', rewardfit_head: 'linear' })
   const tooMany = await post({ items: [...items, ...items, ...items] }, 'k-123')
   assert.equal(tooMany.status, 413) // --max-items 2 reached the app
   proc.kill('SIGTERM')

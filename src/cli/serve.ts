@@ -7,8 +7,11 @@
  *   curl -s localhost:8000/v1/score -H 'content-type: application/json' \
  *     -d '{"items": [{"prompt": "Say hi", "response": "Hi!"}]}'
  */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { Command } from 'commander'
 import { OptionError } from '../errors.ts'
+import { HEAD_FILE } from '../model/folder.ts'
 import { loadRewardModel } from '../model/load-model.ts'
 import { buildServer } from '../serve/app.ts'
 import { LISTEN_DEFAULTS, serveUntilSignal } from '../serve/listen.ts'
@@ -102,10 +105,12 @@ Examples:
       const port = intFlag('--port', flags.port, 0, 65535)
       const offline = flags.offline === true || /^(1|true|yes|on)$/i.test(env.REWARDFIT_OFFLINE ?? '')
       const model = await loadRewardModel(flags.model, { offline })
+      // Served as saved, with its __metadata__ (GET /v1/model/files/head.safetensors).
+      const headFile = await readFile(join(flags.model, HEAD_FILE))
       try {
         // Options are validated (buildServer) before the port is bound.
         // Log only failures of the server itself (500s, dead workers), as JSON lines on stdout.
-        const app = buildServer(model, { ...options, logger: { level: 'error' } })
+        const app = buildServer(model, { ...options, headFile, logger: { level: 'error' } })
         await serveUntilSignal(app, {
           host: flags.host,
           port,

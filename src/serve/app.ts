@@ -29,12 +29,14 @@ import { type BatchStats, MicroBatcher } from './micro-batcher.ts'
 import { modelCard } from './model-card.ts'
 import { autoFeaturizeWorkers, type ResolvedServeOptions, resolveServeOptions, type ServeOptions } from './options.ts'
 import { PAGE_SCRIPT_PATH, pageHtml } from './page.ts'
-import { rankScored } from './rank.ts'
+import { getRewardResponse, rankResponse, scoreResponse } from './responses.ts'
 import { checkLimits, getRewardPairs, getRewardRequest, parseBody, rankRequest, scoreRequest } from './schemas.ts'
 
 export interface BuildServerOptions extends ServeOptions {
   /** fastify's logger option: false (default, silent), true, or a pino config. */
   logger?: boolean | Record<string, unknown>
+  /** The bytes of the model folder's head.safetensors, served as they are by GET /v1/model/files/head.safetensors. */
+  headFile?: Uint8Array
 }
 
 interface RequestState {
@@ -55,7 +57,7 @@ export function serverBatchStats(app: FastifyInstance): BatchStats {
 const OPEN_ROUTES = new Set(['/healthz'])
 
 export function buildServer(model: RewardModel, options: BuildServerOptions = {}): FastifyInstance {
-  const { logger = false, ...serve } = options
+  const { logger = false, headFile: _headFile, ...serve } = options
   const o: ResolvedServeOptions = resolveServeOptions(serve)
   const app = Fastify({ logger, bodyLimit: o.maxBodyBytes })
   // Only JSON bodies: a text/plain body gets 415 instead of reaching the schemas as a string.
@@ -174,11 +176,11 @@ export function buildServer(model: RewardModel, options: BuildServerOptions = {}
     )
     const scored = await batcher.submit(items)
     counted(req, items.length)
-    return { rewards: Array.from(scored.rewards), scores: model.scoreObjects(scored) }
+    return scoreResponse(model.attributes, scored)
   })
 
   app.post('/get_reward', async (req) => {
-    const body = parseBody(getRewardRequest, req.body, ['query', 'prompts', 'labels'], o.maxItems)
+    const body = parseBody(getRewardRequest, req.body, ['query', 'prompts'], o.maxItems)
     checkLimits(
       'query',
       body.query.length,
@@ -188,10 +190,11 @@ export function buildServer(model: RewardModel, options: BuildServerOptions = {}
       ],
       o,
     )
-    const scored = await batcher.submit(getRewardPairs(body))
-    counted(req, body.query.length)
-    const rewards = Array.from(scored.rewards)
-    return { rewards, scores: rewards }
+    const { pairs, found } = getRewardPairs(body)
+    const scored = await batcher.submit(pairs)
+    counted(req, pairs.length)
+    metrics.observePromptNotFound(found.filter((f) => !f).length)
+    return getRewardResponse(model.attributes, scored, found)
   })
 
   app.post('/v1/rank', async (req) => {
@@ -204,15 +207,17 @@ export function buildServer(model: RewardModel, options: BuildServerOptions = {}
     )
     const scored = await batcher.submit(responses.map((response) => ({ prompt, response })))
     counted(req, responses.length)
-    return { ranking: rankScored(responses, scored, model.attributes, { topK: top_k }) }
+    return rankResponse(model.attributes, responses, scored, top_k)
   })
 
   const card = modelCard(model.config)
   app.get('/v1/model', async () => card)
   app.get('/v1/model/files/config.json', async () => model.config)
-  let headBytes: Uint8Array | null = null
+  // The file as saved (with its __metadata__) when the caller read it; for a model built in memory,
+  // the encoding saveModelFolder would write.
+  let headBytes: Uint8Array | null = options.headFile ?? null
   app.get('/v1/model/files/head.safetensors', async (_req, reply) => {
-    headBytes ??= encodeSafetensors(model.head.params, { format: 'pt' })
+    headBytes ??= encodeSafetensors(model.head.params, { format: 'pt', rewardfit_head: model.config.head.type })
     return reply
       .type('application/octet-stream')
       .send(Buffer.from(headBytes.buffer, headBytes.byteOffset, headBytes.byteLength))

@@ -43,6 +43,7 @@ export class ServerMetrics {
   private readonly items = new Map<string, number>()
   private readonly latency = new Map<string, Histogram>()
   private readonly batchSize = new Histogram(BATCH_BUCKETS)
+  private promptNotFound = 0
 
   /** One finished request: its route (the pattern, not the raw URL), status, seconds and items scored. */
   observeRequest(route: string, status: number, seconds: number, items: number): void {
@@ -57,6 +58,11 @@ export class ServerMetrics {
       this.latency.set(r, h)
     }
     h.observe(seconds)
+  }
+
+  /** Queries of /get_reward whose prompt was not found, scored whole (see split-query.ts). */
+  observePromptNotFound(n: number): void {
+    this.promptNotFound += n
   }
 
   observeBatch(items: number): void {
@@ -86,6 +92,11 @@ export class ServerMetrics {
       '# TYPE rewardfit_batch_items histogram',
     )
     out.push(...this.batchSize.render('rewardfit_batch_items', ''))
+    out.push(
+      '# HELP rewardfit_prompt_not_found_total /get_reward queries whose prompt was not found in the query; the whole query was scored as the response.',
+      '# TYPE rewardfit_prompt_not_found_total counter',
+      `rewardfit_prompt_not_found_total ${this.promptNotFound}`,
+    )
     return `${out.join('\n')}\n`
   }
 }

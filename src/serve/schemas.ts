@@ -1,7 +1,8 @@
 /**
- * Request bodies of the reward server, validated with zod. Objects are strict: an unknown field is
- * an error, not silently ignored, so a typo such as "reponse" cannot score the empty string.
- * Size limits depend on the server's options and are checked after parsing (413, not 400).
+ * Request bodies of the reward server, validated with zod. Unknown fields are ignored (dropped), on
+ * every route: clients add fields over time (OpenRLHF sends `labels`), and a misspelled required
+ * field is still caught, because the real one is then missing. Size limits depend on the server's
+ * options and are checked after parsing (413, not 400).
  *
  * @example
  *   parseBody(scoreRequest, { items: [{ prompt: 'Hi', response: 'Hello!' }] })
@@ -10,24 +11,25 @@ import { z } from 'zod'
 import type { TextPair } from '../featurize/featurizer.ts'
 import { HttpError } from './http-errors.ts'
 import type { ResolvedServeOptions } from './options.ts'
+import { splitQuery } from './split-query.ts'
 
 /** POST /v1/score */
-export const scoreRequest = z.strictObject({
-  items: z.array(z.strictObject({ prompt: z.string(), response: z.string() })).min(1),
+export const scoreRequest = z.object({
+  items: z.array(z.object({ prompt: z.string(), response: z.string() })).min(1),
 })
 
 /**
- * POST /get_reward, as OpenRLHF's remote reward client sends it: `query` holds prompt + response;
- * `labels` is part of that client's payload and is accepted but not used.
+ * POST /get_reward, as OpenRLHF's remote reward client sends it: `query` holds prompt + response
+ * (the prompt possibly cut from the left, see split-query.ts); `labels` and any other field are
+ * ignored.
  */
-export const getRewardRequest = z.strictObject({
+export const getRewardRequest = z.object({
   query: z.array(z.string()).min(1),
   prompts: z.array(z.string()).min(1).optional(),
-  labels: z.array(z.unknown()).optional(),
 })
 
 /** POST /v1/rank (best-of-n). */
-export const rankRequest = z.strictObject({
+export const rankRequest = z.object({
   prompt: z.string(),
   responses: z.array(z.string()).min(1),
   top_k: z.number().int().min(1).optional(),
@@ -91,10 +93,14 @@ export function checkLimits(
   }
 }
 
-/** The (prompt, response) pairs of a /get_reward request: the response is the query after its prompt. */
-export function getRewardPairs(req: z.infer<typeof getRewardRequest>): TextPair[] {
+/**
+ * The (prompt, response) pairs of a /get_reward request: the prompt as given in `prompts`, the
+ * response split off its query by splitQuery (never refused); `found[i]` is false where the prompt
+ * was not found in query[i] and the whole query was scored as the response.
+ */
+export function getRewardPairs(req: z.infer<typeof getRewardRequest>): { pairs: TextPair[]; found: boolean[] } {
   const { query, prompts } = req
-  if (!prompts) return query.map((q) => ({ prompt: '', response: q }))
+  if (!prompts) return { pairs: query.map((q) => ({ prompt: '', response: q })), found: query.map(() => true) }
   if (prompts.length !== query.length) {
     throw new HttpError(
       400,
@@ -102,14 +108,12 @@ export function getRewardPairs(req: z.infer<typeof getRewardRequest>): TextPair[
       'prompts',
     )
   }
-  return query.map((q, i) => {
-    if (!q.startsWith(prompts[i])) {
-      throw new HttpError(
-        400,
-        `query[${i}] does not start with prompts[${i}]; each query must be its prompt followed by the response`,
-        `query[${i}]`,
-      )
-    }
-    return { prompt: prompts[i], response: q.slice(prompts[i].length) }
+  const pairs: TextPair[] = []
+  const found: boolean[] = []
+  query.forEach((q, i) => {
+    const split = splitQuery(q, prompts[i])
+    pairs.push({ prompt: prompts[i], response: split.response })
+    found.push(split.found)
   })
+  return { pairs, found }
 }
