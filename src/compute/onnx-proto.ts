@@ -9,7 +9,7 @@
  */
 
 /** ONNX TensorProto.DataType values. */
-export const DType = { float: 1, int32: 6, int64: 7, bool: 9, double: 11 } as const
+export const DType = { float: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, double: 11 } as const
 export type DTypeCode = (typeof DType)[keyof typeof DType]
 
 export type AttrValue = number | number[] | string | { int: number } | { ints: number[] } | GraphSpec
@@ -29,7 +29,7 @@ export interface Initializer {
   name: string
   dtype: DTypeCode
   dims: number[]
-  data: Float32Array | Float64Array | Int32Array | BigInt64Array
+  data: Float32Array | Float64Array | Int32Array | BigInt64Array | Int8Array | Uint8Array
 }
 export interface GraphSpec {
   name?: string
@@ -150,15 +150,15 @@ function writeAttr(w: Writer, name: string, v: AttrValue): void {
   }
 }
 
+function writeNode(nw: Writer, n: NodeSpec): void {
+  for (const i of n.inputs) nw.string(1, i)
+  for (const o of n.outputs) nw.string(2, o)
+  nw.string(4, n.op)
+  for (const [k, v] of Object.entries(n.attrs ?? {})) nw.message(5, (aw) => writeAttr(aw, k, v))
+}
+
 function writeGraph(w: Writer, g: GraphSpec): void {
-  for (const n of g.nodes) {
-    w.message(1, (nw) => {
-      for (const i of n.inputs) nw.string(1, i)
-      for (const o of n.outputs) nw.string(2, o)
-      nw.string(4, n.op)
-      for (const [k, v] of Object.entries(n.attrs ?? {})) nw.message(5, (aw) => writeAttr(aw, k, v))
-    })
-  }
+  for (const n of g.nodes) w.message(1, (nw) => writeNode(nw, n))
   w.string(2, g.name ?? 'g')
   for (const t of g.initializers ?? []) w.message(5, (tw) => writeTensor(tw, t))
   for (const i of g.inputs) w.message(11, (vw) => writeValueInfo(vw, i))
@@ -175,5 +175,19 @@ export function encodeModel(g: GraphSpec, opset = 17): Uint8Array {
     o.string(1, '')
     o.int(2, opset)
   })
+  return w.finish()
+}
+
+/** One NodeProto's bytes (the payload of GraphProto field 1), for graph rewrites (onnx-quantize.ts). */
+export function encodeNode(n: NodeSpec): Uint8Array {
+  const w = new Writer()
+  writeNode(w, n)
+  return w.finish()
+}
+
+/** One TensorProto's bytes (the payload of GraphProto field 5). */
+export function encodeTensor(t: Initializer): Uint8Array {
+  const w = new Writer()
+  writeTensor(w, t)
   return w.finish()
 }

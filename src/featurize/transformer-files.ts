@@ -15,6 +15,8 @@ import { type FileHashOptions, sha256File } from './gguf-file-hash.ts'
 
 /** ONNX locations tried in order: transformers.js Hub repos (onnx/), then optimum-cli exports (root). */
 export const ONNX_CANDIDATES = ['onnx/model.onnx', 'model.onnx'] as const
+/** transformers.js' int8 graphs (its dtype 'q8'), used by `quantize: 'int8'` when a folder ships one. */
+export const QUANTIZED_CANDIDATES = ['onnx/model_quantized.onnx', 'model_quantized.onnx'] as const
 /** Files besides the ONNX graph that must exist. */
 export const REQUIRED_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'] as const
 
@@ -22,6 +24,11 @@ export interface ModelFiles {
   folder: string
   /** Absolute path of the ONNX graph. */
   onnx: string
+  /**
+   * What the graph holds: 'fp32' (model.onnx as is), 'int8-shipped' (the folder's model_quantized.onnx),
+   * 'int8-rewardfit' (model.onnx, to be quantized in memory by onnx-quantize.ts).
+   */
+  weights: 'fp32' | 'int8-shipped' | 'int8-rewardfit'
   /** Every file whose bytes change the vectors: the graph, its external data, config and tokenizer files. */
   hashed: string[]
 }
@@ -33,7 +40,7 @@ const exists = (p: string) =>
   )
 
 /** Locates the graph and tokenizer files of a model folder, or says what is missing and how to get it. */
-export async function findModelFiles(folderPath: string): Promise<ModelFiles> {
+export async function findModelFiles(folderPath: string, quantize: 'none' | 'int8' = 'none'): Promise<ModelFiles> {
   const folder = resolve(folderPath)
   if (
     !(await stat(folder).then(
@@ -47,7 +54,15 @@ export async function findModelFiles(folderPath: string): Promise<ModelFiles> {
     )
   }
   let onnx: string | undefined
-  for (const c of ONNX_CANDIDATES) {
+  let weights: ModelFiles['weights'] = quantize === 'int8' ? 'int8-rewardfit' : 'fp32'
+  for (const c of quantize === 'int8' ? QUANTIZED_CANDIDATES : []) {
+    if (await exists(join(folder, c))) {
+      onnx = join(folder, c)
+      weights = 'int8-shipped'
+      break
+    }
+  }
+  for (const c of onnx ? [] : ONNX_CANDIDATES) {
     if (await exists(join(folder, c))) {
       onnx = join(folder, c)
       break
@@ -68,7 +83,7 @@ export async function findModelFiles(folderPath: string): Promise<ModelFiles> {
     if (!(await exists(data))) break
     hashed.push(data)
   }
-  return { folder, onnx: onnx!, hashed }
+  return { folder, onnx: onnx!, weights, hashed }
 }
 
 /** One digest over the folder-relative names and contents of every file that shapes the vectors. */

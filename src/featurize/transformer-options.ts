@@ -6,7 +6,7 @@
  * @example
  *   resolveTransformerSpec({ type: 'hf', model: 'Xenova/all-MiniLM-L6-v2' })
  *   // { type: 'hf', model: 'Xenova/all-MiniLM-L6-v2', revision: 'main', architecture: 'auto', pooling: 'auto',
- *   //   layer: -1, maxLength: 512, template: 'auto', batchSize: 16, threads: 0 }
+ *   //   layer: -1, maxLength: 512, template: 'auto', batchSize: 16, threads: 0, quantize: 'none', sortByLength: true }
  */
 import { OptionError } from '../errors.ts'
 import type { FeaturizerSpec } from './featurizer.ts'
@@ -33,6 +33,19 @@ export interface TransformerOptions {
   batchSize?: number
   /** onnxruntime intra-op threads; 0 = every core. Does not change the vectors beyond float rounding. */
   threads?: number
+  /**
+   * 'int8': dynamic int8 MatMul weights (faster on CPU; cosine to fp32 >= 0.99, see README, Backbones).
+   * Uses the folder's onnx/model_quantized.onnx (transformers.js' 'q8' file) when it ships one, else
+   * quantizes onnx/model.onnx in memory (src/compute/onnx-quantize.ts). Changes the vectors: fingerprinted.
+   * Activations get one scale per run, so int8 rows run one at a time (batchSize is ignored) to keep
+   * every vector independent of its batch.
+   */
+  quantize?: 'none' | 'int8'
+  /**
+   * Sort each featurize call's rows by token length so each run pads only to its own longest row (length
+   * bucketing), then put them back in order. Does not change the vectors (bit-identical, tested).
+   */
+  sortByLength?: boolean
 }
 
 export const TRANSFORMER_DEFAULTS = {
@@ -43,6 +56,8 @@ export const TRANSFORMER_DEFAULTS = {
   template: 'auto',
   batchSize: 16,
   threads: 0,
+  quantize: 'none',
+  sortByLength: true,
 } satisfies Required<TransformerOptions>
 
 export type OnnxSpec = FeaturizerSpec & TransformerOptions & { type: 'onnx'; path: string }
@@ -73,9 +88,10 @@ export interface TransformerRuntimeOptions {
   token?: string
   onProgress?: (p: TransformerProgress) => void
   /**
-   * Which side gets the pads, for graphs with a position_ids input (decoders); vectors are the same either
-   * way (tested). Graphs without one (BERT numbers positions itself) are always right-padded.
-   * Default: the tokenizer's padding_side.
+   * Which side gets the pads, for graphs with a position_ids input (decoders); vectors are the same either way
+   * up to float rounding (tested). Graphs without one (BERT numbers positions itself) are always right-padded.
+   * Default 'right', whatever the tokenizer says: real tokens then keep their columns whatever the padding,
+   * so a row's vector is bit-identical in any batch (left pads shift them and change the rounding, ~1e-6).
    */
   paddingSide?: 'left' | 'right'
 }
@@ -102,6 +118,8 @@ export function resolveTransformerSpec(spec: TransformerSpec): ResolvedTransform
     throw new OptionError('batchSize', o.batchSize, 'an integer >= 1')
   if (!Number.isInteger(o.threads) || o.threads < 0)
     throw new OptionError('threads', o.threads, 'an integer >= 0 (0 = all cores)')
+  if (o.quantize !== 'none' && o.quantize !== 'int8') throw new OptionError('quantize', o.quantize, "'none' or 'int8'")
+  if (typeof o.sortByLength !== 'boolean') throw new OptionError('sortByLength', o.sortByLength, 'true or false')
   const common: Required<TransformerOptions> = {
     architecture: o.architecture,
     pooling: o.pooling,
@@ -110,6 +128,8 @@ export function resolveTransformerSpec(spec: TransformerSpec): ResolvedTransform
     template: o.template,
     batchSize: o.batchSize,
     threads: o.threads,
+    quantize: o.quantize,
+    sortByLength: o.sortByLength,
   }
   if (spec.type === 'onnx') {
     if (typeof spec.path !== 'string' || spec.path.length === 0) {

@@ -149,6 +149,28 @@ describe('transformer featurizer: a vector never depends on its batch', () => {
     })
   }
 
+  test('length bucketing: vectors bit-identical to unsorted runs and to one row at a time', async () => {
+    const ragged: TextPair[] = Array.from({ length: 20 }, (_, i) => ({
+      prompt: words(((i * 7) % 23) + 1, i),
+      response: words(((i * 5) % 17) + 1, i + 3),
+    }))
+    for (const path of [BERT, LLAMA]) {
+      const one = await createTransformerFeaturizer({ type: 'onnx', path, batchSize: 1 })
+      const alone = await one.featurize(ragged)
+      for (const batchSize of [3, 16]) {
+        const sorted = await createTransformerFeaturizer({ type: 'onnx', path, batchSize })
+        const unsorted = await createTransformerFeaturizer({ type: 'onnx', path, batchSize, sortByLength: false })
+        assert.equal(unsorted.fingerprint, sorted.fingerprint, 'sortByLength is not fingerprinted')
+        const a = await sorted.featurize(ragged)
+        assert.deepEqual(a, await unsorted.featurize(ragged), `${path} batch ${batchSize}: sorted = unsorted`)
+        assert.deepEqual(a, alone, `${path} batch ${batchSize}: sorted = one at a time`)
+        await sorted.dispose()
+        await unsorted.dispose()
+      }
+      await one.dispose()
+    }
+  })
+
   test('Llama: the last REAL token is pooled, never a pad (and a pad position would differ)', async () => {
     // Run the graph directly on a right-padded batch: the short row's last column is a pad.
     const { AutoTokenizer } = await import('@huggingface/transformers')
@@ -327,5 +349,68 @@ describe('transformer featurizer: fingerprint, fallback and errors', () => {
     const f = await createTransformerFeaturizer({ type: 'onnx', path: BERT })
     assert.equal((await f.featurize([])).length, 0)
     await f.dispose()
+  })
+})
+
+describe('transformer featurizer: int8 quantization', () => {
+  const cosines = (a: Float32Array, b: Float32Array, dim: number) =>
+    Array.from({ length: a.length / dim }, (_, i) => {
+      let dot = 0
+      let na = 0
+      let nb = 0
+      for (let j = i * dim; j < (i + 1) * dim; j++) {
+        dot += a[j] * b[j]
+        na += a[j] * a[j]
+        nb += b[j] * b[j]
+      }
+      return dot / Math.sqrt(na * nb)
+    })
+
+  test('every vector stays within cosine 0.99 of fp32; deterministic; fingerprinted', async () => {
+    for (const path of [BERT, LLAMA]) {
+      const fp32 = await createTransformerFeaturizer({ type: 'onnx', path })
+      const int8 = await createTransformerFeaturizer({ type: 'onnx', path, quantize: 'int8' })
+      assert.equal(int8.weights, 'int8-rewardfit')
+      assert.equal(fp32.weights, 'fp32')
+      assert.notEqual(int8.fingerprint, fp32.fingerprint)
+      const a = await fp32.featurize(MIXED)
+      const b = await int8.featurize(MIXED)
+      assert.notDeepEqual(a, b, 'the int8 graph really runs')
+      const worst = Math.min(...cosines(a, b, fp32.dim))
+      assert.ok(worst >= 0.99, `${path}: worst cosine ${worst}`)
+      assert.deepEqual(await int8.featurize(MIXED), b, 'same input, same int8 vectors')
+      // Activations are quantized with one scale per run, so rows run alone: a vector never depends on its batch.
+      const reversed = await int8.featurize([...MIXED].reverse())
+      MIXED.forEach((_, i) => {
+        const r = MIXED.length - 1 - i
+        assert.deepEqual(row(reversed, r, int8.dim), row(b, i, int8.dim))
+      })
+      await fp32.dispose()
+      await int8.dispose()
+    }
+  })
+
+  test("a folder's own onnx/model_quantized.onnx (transformers.js 'q8') is loaded instead", async () => {
+    const { quantizeMatMulsInt8 } = await import('../compute/onnx-quantize.ts')
+    const dir = await copyModel(BERT)
+    const made = await createTransformerFeaturizer({ type: 'onnx', path: dir, quantize: 'int8' })
+    const { model, matmuls } = quantizeMatMulsInt8(await readFile(join(dir, 'onnx/model.onnx')))
+    assert.ok(matmuls > 0)
+    await writeFile(join(dir, 'onnx/model_quantized.onnx'), model)
+    const shipped = await createTransformerFeaturizer({ type: 'onnx', path: dir, quantize: 'int8' })
+    assert.equal(shipped.weights, 'int8-shipped')
+    assert.notEqual(shipped.fingerprint, made.fingerprint, 'the shipped file is hashed instead')
+    assert.deepEqual(await shipped.featurize(MIXED), await made.featurize(MIXED))
+    // fp32 ignores the quantized file.
+    const fp32 = await createTransformerFeaturizer({ type: 'onnx', path: dir })
+    assert.equal(fp32.weights, 'fp32')
+    await Promise.all([made.dispose(), shipped.dispose(), fp32.dispose()])
+  })
+
+  test('quantize takes only none or int8', async () => {
+    await assert.rejects(
+      createTransformerFeaturizer({ type: 'onnx', path: BERT, quantize: 'int4' as never }),
+      (e: unknown) => e instanceof OptionError && /'none' or 'int8'/.test(e.message),
+    )
   })
 })

@@ -29,6 +29,7 @@ import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
+import { INT8_QUANTIZER_VERSION, quantizeMatMulsInt8 } from '../compute/onnx-quantize.ts'
 import { OptionError, RewardfitError } from '../errors.ts'
 import type { Featurizer, FeaturizerSpec, TextPair } from './featurizer.ts'
 import { stableStringify } from './fingerprint.ts'
@@ -61,6 +62,8 @@ export interface TransformerFeaturizer extends Featurizer {
   readonly architecture: 'encoder' | 'decoder'
   /** Decoders: 'chat-template' or 'plain'; encoders: 'pair'. */
   readonly render: 'pair' | 'chat-template' | 'plain'
+  /** Which graph runs: model.onnx ('fp32'), the folder's model_quantized.onnx, or model.onnx quantized here. */
+  readonly weights: ModelFiles['weights']
   /** Rows cut to fit maxLength so far, over every featurize call. */
   readonly truncatedRows: number
   /** Releases the onnxruntime session. */
@@ -97,25 +100,66 @@ export async function createTransformerFeaturizer(
           token: options.token,
           onProgress: options.onProgress,
         })
-  const files = await findModelFiles(folder)
+  const files = await findModelFiles(folder, s.quantize)
   const config = await readConfig(files)
   const tokenizer = await loadTokenizer(files)
-  const session = await ort.InferenceSession.create(files.onnx, {
-    intraOpNumThreads: s.threads || availableParallelism(),
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  }).catch((e: Error) => {
-    throw new RewardfitError(`onnxruntime cannot load ${files.onnx}: ${e.message}; re-download or re-export it`, {
-      cause: e,
-    })
-  })
+  const session = await createSession(files, s.threads)
   try {
     return await buildFeaturizer(s, options, files, config, tokenizer, session)
   } catch (e) {
     await session.release()
     throw e
   }
+}
+
+/**
+ * onnxruntime settings, measured with `npm run bench:backbone` (README, Backbones): graph optimization
+ * 'all' (its fusions, e.g. MatMul + bias + Gelu, win over 'basic'/'extended'); sequential execution
+ * (the parallel executor only added overhead on these chain-shaped graphs); the memory arena kept on.
+ * With more than one thread, workers do not spin-wait between ops: on a shared machine spinning burns
+ * the cores the other thread needs. None of these change the vectors, so none is fingerprinted.
+ */
+export function transformerSessionOptions(threads: number): ort.InferenceSession.SessionOptions {
+  const n = threads || availableParallelism()
+  return {
+    intraOpNumThreads: n,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    enableCpuMemArena: true,
+    extra: { session: { 'intra_op.allow_spinning': n > 1 ? '0' : '1' } },
+  }
+}
+
+async function createSession(files: ModelFiles, threads: number): Promise<ort.InferenceSession> {
+  const options = transformerSessionOptions(threads)
+  if (files.weights === 'int8-rewardfit') {
+    if (files.hashed.some((f) => /\.onnx_data(_\d+)?$/.test(f))) {
+      throw new RewardfitError(
+        `${files.onnx} keeps its weights in external data files (a model over 2 GB), which rewardfit cannot ` +
+          'quantize; put an int8 graph beside it as onnx/model_quantized.onnx, or drop quantize',
+      )
+    }
+    const fp32 = await readFile(files.onnx)
+    let quantized: Uint8Array
+    try {
+      quantized = quantizeMatMulsInt8(fp32).model
+    } catch (e) {
+      throw new RewardfitError(`cannot quantize ${files.onnx} to int8: ${(e as Error).message}; drop quantize`, {
+        cause: e,
+      })
+    }
+    return ort.InferenceSession.create(quantized, options).catch((e: Error) => {
+      throw new RewardfitError(`onnxruntime cannot load the int8 graph made from ${files.onnx}: ${e.message}`, {
+        cause: e,
+      })
+    })
+  }
+  return ort.InferenceSession.create(files.onnx, options).catch((e: Error) => {
+    throw new RewardfitError(`onnxruntime cannot load ${files.onnx}: ${e.message}; re-download or re-export it`, {
+      cause: e,
+    })
+  })
 }
 
 async function readConfig(files: ModelFiles): Promise<ModelConfig> {
@@ -133,7 +177,7 @@ async function defaultCacheDir(): Promise<string> {
   return env.cacheDir
 }
 
-async function loadTokenizer(files: ModelFiles): Promise<RowTokenizer & { padding_side?: string }> {
+async function loadTokenizer(files: ModelFiles): Promise<RowTokenizer> {
   const { AutoTokenizer } = await import('@huggingface/transformers')
   try {
     // A folder path with local_files_only never reaches the network.
@@ -179,7 +223,7 @@ async function buildFeaturizer(
   options: TransformerRuntimeOptions,
   files: ModelFiles,
   config: ModelConfig,
-  tokenizer: RowTokenizer & { padding_side?: string },
+  tokenizer: RowTokenizer,
   session: ort.InferenceSession,
 ): Promise<TransformerFeaturizer> {
   const inputNames = session.inputNames
@@ -208,16 +252,19 @@ async function buildFeaturizer(
       : createDecoderRows(tokenizer, s.maxLength, s.template)
   // A graph without position_ids numbers positions 0..seq-1 itself (BERT's absolute embeddings), so
   // left pads would shift every real token: such graphs are always padded on the right.
-  const paddingSide = !inputNames.includes('position_ids')
-    ? 'right'
-    : (options.paddingSide ?? (tokenizer.padding_side === 'left' ? 'left' : 'right'))
+  const paddingSide = !inputNames.includes('position_ids') ? 'right' : (options.paddingSide ?? 'right')
   const padId = padTokenId(tokenizer)
   const dim = config.hidden_size ?? config.d_model ?? config.n_embd
   if (!dim) throw new RewardfitError(`${files.folder}/config.json has no hidden_size (or d_model / n_embd)`)
 
   const resolved = { ...s, architecture, pooling } as FeaturizerSpec & ResolvedTransformerSpec
-  // batchSize, threads and the padding side change speed, not vectors: not fingerprinted.
-  const { batchSize: _b, threads: _t, ...vectorOptions } = resolved
+  // batchSize, threads, sorting and the padding side change speed, not vectors: not fingerprinted.
+  // quantize: 'none' is left out so that fp32 fingerprints stay those of earlier versions.
+  const { batchSize: _b, threads: _t, sortByLength: _s, quantize, ...rest } = resolved
+  const vectorOptions =
+    quantize === 'none'
+      ? rest
+      : { ...rest, quantize, quantizer: files.weights === 'int8-rewardfit' ? INT8_QUANTIZER_VERSION : 'shipped' }
   const source = s.type === 'onnx' ? {} : { model: s.model, revision: s.revision }
   const fingerprint = `${TRANSFORMER_FEATURIZER_VERSION}:${await hashModelFiles(files, {
     cacheDir: options.cacheDir,
@@ -226,6 +273,9 @@ async function buildFeaturizer(
   )}`
 
   let truncatedRows = 0
+  // int8 graphs quantize activations with one scale per tensor (DynamicQuantizeLinear), so a row's
+  // vector would depend on its neighbours: each row runs alone. Measured: no slower than batches of 16.
+  const runRows = files.weights === 'fp32' ? s.batchSize : 1
   const run = createRunner(session, { inputNames, outputName, padId, paddingSide, pooling, dim })
 
   return {
@@ -233,6 +283,7 @@ async function buildFeaturizer(
     dim,
     fingerprint,
     folder: files.folder,
+    weights: files.weights,
     architecture,
     render,
     get truncatedRows() {
@@ -242,12 +293,11 @@ async function buildFeaturizer(
       const out = new Float32Array(batch.length * dim)
       const tokenRows = batch.map(rows)
       const cut = tokenRows.filter((r) => r.truncated).length
-      // Sort by length so each run pads to its own longest row; ties keep input order.
-      const order = tokenRows
-        .map((_, i) => i)
-        .sort((a, b) => tokenRows[a].ids.length - tokenRows[b].ids.length || a - b)
-      for (let start = 0; start < order.length; start += s.batchSize) {
-        const idx = order.slice(start, start + s.batchSize)
+      // Length bucketing: sorted by length, each run pads to its own longest row; ties keep input order.
+      const order = tokenRows.map((_, i) => i)
+      if (s.sortByLength) order.sort((a, b) => tokenRows[a].ids.length - tokenRows[b].ids.length || a - b)
+      for (let start = 0; start < order.length; start += runRows) {
+        const idx = order.slice(start, start + runRows)
         const pooled = await run(idx.map((i) => tokenRows[i]))
         idx.forEach((i, k) => {
           out.set(pooled.subarray(k * dim, (k + 1) * dim), i * dim)
