@@ -211,7 +211,7 @@ function ratingStream(f: EvalFlags, file: string, model: RewardModel, skipped: s
     )
   }
   // The model's own scales, keyed by the file's column names, unless --scale overrides them.
-  const modelScale: ScaleSpec = { all: null, byAttribute: {} }
+  const modelScale: ScaleSpec = { all: null, byAttribute: Object.create(null) }
   model.config.scales.forEach((s, a) => {
     if (s) modelScale.byAttribute[targets[a]] = s
   })

@@ -7,23 +7,26 @@
  *   numericColumns({ prompt: 'x', a: 1, b: '2.5', c: 'NA' })          // ['a', 'b']
  */
 
+/** Own keys only: "constructor" or "toString" must not find Object.prototype's members. */
+const own = (o: object, key: string) => Object.hasOwn(o, key)
+
 export function getField(values: Record<string, unknown>, name: string): unknown {
-  if (name in values) return values[name]
+  if (own(values, name)) return values[name]
   if (!name.includes('.')) return undefined
   let v: unknown = values
   for (const part of name.split('.')) {
-    if (v === null || typeof v !== 'object') return undefined
+    if (v === null || typeof v !== 'object' || !own(v, part)) return undefined
     v = (v as Record<string, unknown>)[part]
   }
   return v
 }
 
 export function hasField(values: Record<string, unknown>, name: string): boolean {
-  if (name in values) return true
+  if (own(values, name)) return true
   if (!name.includes('.')) return false
   let v: unknown = values
   for (const part of name.split('.')) {
-    if (v === null || typeof v !== 'object' || !(part in (v as object))) return false
+    if (v === null || typeof v !== 'object' || !own(v, part)) return false
     v = (v as Record<string, unknown>)[part]
   }
   return true

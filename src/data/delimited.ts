@@ -13,7 +13,7 @@
  */
 import { DataError } from '../errors.ts'
 import type { RecordOrError } from './raw-record.ts'
-import { readLines, textChunks } from './text-stream.ts'
+import { readLines, type TextChunkOptions, textChunks } from './text-stream.ts'
 
 export type QuoteMode = 'auto' | 'none'
 
@@ -196,8 +196,8 @@ export class QuotedRowParser {
 }
 
 /** Rows of a delimited file, unquoted: one physical line, one row. Batched per chunk. */
-async function* unquotedRows(file: string, delimiter: string): AsyncGenerator<DelimitedRow[]> {
-  for await (const lines of readLines(textChunks(file))) {
+async function* unquotedRows(file: string, delimiter: string, o: TextChunkOptions): AsyncGenerator<DelimitedRow[]> {
+  for await (const lines of readLines(textChunks(file, o))) {
     const rows: DelimitedRow[] = []
     for (const { text, line } of lines) {
       if (text !== '')
@@ -207,9 +207,9 @@ async function* unquotedRows(file: string, delimiter: string): AsyncGenerator<De
   }
 }
 
-async function* quotedRows(file: string, delimiter: string): AsyncGenerator<DelimitedRow[]> {
+async function* quotedRows(file: string, delimiter: string, o: TextChunkOptions): AsyncGenerator<DelimitedRow[]> {
   const parser = new QuotedRowParser(delimiter, file)
-  for await (const chunk of textChunks(file)) yield parser.push(chunk)
+  for await (const chunk of textChunks(file, o)) yield parser.push(chunk)
   yield parser.end()
 }
 
@@ -222,7 +222,8 @@ const MAX_QUOTE_WARNINGS = 10
  */
 export async function* readDelimited(file: string, options: DelimitedOptions): AsyncGenerator<RecordOrError[]> {
   const { delimiter, quote, onWarning } = options
-  const rows = quote === 'none' ? unquotedRows(file, delimiter) : quotedRows(file, delimiter)
+  const rows =
+    quote === 'none' ? unquotedRows(file, delimiter, { onWarning }) : quotedRows(file, delimiter, { onWarning })
   const isTsv = delimiter === '\t'
   const fix = "if the file holds stray double quotes, read it with quote 'none' (--quote none)"
   let suspicious = 0
@@ -230,11 +231,13 @@ export async function* readDelimited(file: string, options: DelimitedOptions): A
     if (++suspicious <= MAX_QUOTE_WARNINGS) onWarning?.(message)
   }
   let header: string[] | undefined
+  let protoColumn = false
   for await (const batch of rows) {
     const out: RecordOrError[] = []
     for (const row of batch) {
       if (header === undefined) {
         header = row.fields.map((f) => f.trim())
+        protoColumn = header.includes('__proto__')
         const seen = new Set<string>()
         for (const name of header) {
           if (seen.has(name)) {
@@ -273,7 +276,8 @@ export async function* readDelimited(file: string, options: DelimitedOptions): A
         })
         continue
       }
-      const values: Record<string, unknown> = {}
+      // A column named __proto__ needs a null-prototype object, or assigning it would set the prototype.
+      const values: Record<string, unknown> = protoColumn ? Object.create(null) : {}
       for (let k = 0; k < header.length; k++) values[header[k]] = row.fields[k]
       out.push({ values, line: row.line, unit: 'line' })
     }

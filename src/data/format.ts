@@ -5,7 +5,8 @@
  *   detectFormat('ratings.tsv.gz')            // 'tsv'
  *   detectFormat('ratings.txt', 'jsonl')      // 'jsonl'
  */
-import { OptionError } from '../errors.ts'
+import { statSync } from 'node:fs'
+import { DataError, OptionError } from '../errors.ts'
 import { DATA_FORMATS, type DataFormat } from './options.ts'
 
 const EXTENSIONS: Record<string, DataFormat> = {
@@ -24,6 +25,12 @@ export function detectFormat(file: string, format: 'auto' | DataFormat = 'auto')
   const ext = base.slice(base.lastIndexOf('.'))
   const found = format === 'auto' ? EXTENSIONS[ext] : format
   if (!found) {
+    // A folder has no extension either: say what it is rather than "cannot tell the format".
+    if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new DataError('is a folder; pass a ratings file inside it (.jsonl, .json, .csv, .tsv or .parquet)', {
+        file,
+      })
+    }
     throw new OptionError(
       'format',
       format,

@@ -12,7 +12,7 @@
 import { DataError } from '../errors.ts'
 import { parseRecord } from './jsonl.ts'
 import type { RecordOrError } from './raw-record.ts'
-import { textChunks } from './text-stream.ts'
+import { type TextChunkOptions, textChunks } from './text-stream.ts'
 
 const isSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9
 
@@ -110,9 +110,9 @@ export class JsonArraySplitter {
 }
 
 /** Records in batches, one batch per chunk of the file. */
-export async function* readJsonArray(file: string): AsyncGenerator<RecordOrError[]> {
+export async function* readJsonArray(file: string, o: TextChunkOptions = {}): AsyncGenerator<RecordOrError[]> {
   const splitter = new JsonArraySplitter(file)
-  for await (const chunk of textChunks(file)) {
+  for await (const chunk of textChunks(file, o)) {
     const batch = splitter.push(chunk).map(({ text, line }) => parseRecord(text, file, line))
     if (batch.length > 0) yield batch
   }

@@ -8,11 +8,11 @@
  */
 import { DataError } from '../errors.ts'
 import type { RecordOrError } from './raw-record.ts'
-import { readLines, textChunks } from './text-stream.ts'
+import { readLines, type TextChunkOptions, textChunks } from './text-stream.ts'
 
 /** Records in batches, one batch per chunk of the file. */
-export async function* readJsonl(file: string): AsyncGenerator<RecordOrError[]> {
-  for await (const lines of readLines(textChunks(file))) {
+export async function* readJsonl(file: string, o: TextChunkOptions = {}): AsyncGenerator<RecordOrError[]> {
+  for await (const lines of readLines(textChunks(file, o))) {
     const batch: RecordOrError[] = []
     for (const { text, line } of lines) if (text.trim() !== '') batch.push(parseRecord(text, file, line))
     if (batch.length > 0) yield batch

@@ -135,6 +135,17 @@ async function* iterate(stream: RatingStream & { summary: ReadSummary }): AsyncG
     }
   }
   if (summary.records === 0) throw new DataError('the file holds no records', { file })
+  if (summary.examples === 0 && summary.skipped > 0) {
+    // Going on would report metrics of nothing (NaN) or train on nothing.
+    throw new DataError(
+      `every record was invalid and skipped (${summary.skipped}: ${Object.entries(summary.skippedByReason)
+        .map(([r, n]) => `${r} ${n}`)
+        .join(
+          ', ',
+        )}); e.g. ${summary.skipExamples[0]}; fix the file or the column flags (--prompt, --response, --targets)`,
+      { file },
+    )
+  }
 }
 
 /**

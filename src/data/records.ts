@@ -26,9 +26,9 @@ export async function* readRecords(
   await checkReadable(file)
   switch (format) {
     case 'jsonl':
-      return yield* readJsonl(file)
+      return yield* readJsonl(file, { onWarning })
     case 'json':
-      return yield* readJsonArray(file)
+      return yield* readJsonArray(file, { onWarning })
     case 'csv':
     case 'tsv':
       return yield* readDelimited(file, {

@@ -33,8 +33,15 @@ export function parseScale(spec: string): ScaleSpec {
       out.all = range
     } else {
       if (name === '') throw new OptionError('scale', spec, `an attribute name before '='; ${SYNTAX}`)
-      if (out.byAttribute[name]) throw new OptionError('scale', spec, `"${name}" named once; it appears twice`)
-      out.byAttribute[name] = range
+      if (Object.hasOwn(out.byAttribute, name))
+        throw new OptionError('scale', spec, `"${name}" named once; it appears twice`)
+      // Attribute names are user input: define the key, so "__proto__" is a name and not the prototype.
+      Object.defineProperty(out.byAttribute, name, {
+        value: range,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
     }
   }
   if (!out.all && Object.keys(out.byAttribute).length === 0) throw new OptionError('scale', spec, SYNTAX)
@@ -64,7 +71,7 @@ export function scalesFor(spec: ScaleSpec | null, attributes: readonly string[])
       throw new OptionError('scale', name, `one of the target attributes: ${attributes.join(', ')}`)
     }
   }
-  return attributes.map((a) => spec.byAttribute[a] ?? spec.all)
+  return attributes.map((a) => (Object.hasOwn(spec.byAttribute, a) ? spec.byAttribute[a] : spec.all))
 }
 
 /** '0:4' or 'a=0:4,b=1:5': the inverse of parseScale for messages and --help. */

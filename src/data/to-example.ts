@@ -39,6 +39,12 @@ export function parseRating(v: unknown): number | null {
   return null
 }
 
+/** A value that reads as a number but overflows to ±Infinity (1e999 in JSON parses as Infinity). */
+function isOverflow(v: unknown): boolean {
+  if (typeof v === 'number') return !Number.isFinite(v) && !Number.isNaN(v)
+  return typeof v === 'string' && /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(v.trim()) && !Number.isFinite(Number(v))
+}
+
 const present = (v: unknown) => v !== undefined && v !== null
 
 export function toExample(record: RawRecord, ctx: ExampleContext): RatingExample | BadRecord {
@@ -105,6 +111,14 @@ export function toExample(record: RawRecord, ctx: ExampleContext): RatingExample
     const name = ctx.targetColumns[a]
     const raw = getField(values, name)
     const x = parseRating(raw)
+    if (x === null && isOverflow(raw)) {
+      return bad(
+        'not-finite',
+        `rating ${typeof raw === 'string' ? JSON.stringify(raw.trim()) : '(a number such as 1e999)'} is out of range: ` +
+          'it is not a finite number; write a number within the rating scale, or leave it empty (or NA) for a missing label',
+        name,
+      )
+    }
     if (x === null) {
       return bad(
         'non-numeric-rating',

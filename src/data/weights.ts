@@ -21,7 +21,8 @@ export function parseWeights(
   if (spec === undefined || spec === null || (typeof spec === 'string' && spec.trim() === '')) {
     return attributes.map(() => 1 / attributes.length)
   }
-  const map: Record<string, number> = {}
+  // Null prototype: attribute names are user input ("__proto__", "constructor" are valid names).
+  const map: Record<string, number> = Object.create(null)
   if (typeof spec === 'string') {
     for (const part of spec.split(',')) {
       const entry = part.trim()

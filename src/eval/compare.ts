@@ -94,7 +94,7 @@ export function compareModels(
           compareMetric(ca[m], cb[m], ra.stats[name][m], rb.stats[name][m], HIGHER_IS_BETTER[m], level),
         ]),
       ) as Record<RatingMetricName, MetricComparison>
-    out.attributes = {}
+    out.attributes = Object.create(null) as NonNullable<typeof out.attributes>
     for (const name of Object.keys(ra.report.attributes)) {
       if (!rb.report.attributes[name]) continue
       out.attributes[name] = column(name, ra.report.attributes[name], rb.report.attributes[name])

@@ -96,7 +96,7 @@ export function ratingMetricsByAttribute(
     )
   }
   const n = targets.length / k
-  const out: Record<string, RatingMetrics> = {}
+  const out: Record<string, RatingMetrics> = Object.create(null)
   attributes.forEach((name, a) => {
     const t = Array.from({ length: n }, (_, i) => targets[i * k + a])
     const p = Array.from({ length: n }, (_, i) => preds[i * k + a])

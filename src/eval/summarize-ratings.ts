@@ -87,7 +87,7 @@ export type BootstrapStats = Record<string, Record<RatingMetricName, Float64Arra
 
 /** Metrics of every column on each index set; rows unlabelled in a column are skipped there. */
 export function ratingBootstrap(columns: Column[], sets: Uint32Array[]): BootstrapStats {
-  const out: BootstrapStats = {}
+  const out: BootstrapStats = Object.create(null)
   const n = columns[0]?.targets.length ?? 0
   const fast = columns.map((c) => new ResampleMetrics(c.targets, c.predictions))
   const stats = columns.map(
@@ -137,7 +137,8 @@ export function summarizeRatings(p: RatingPredictions, o: ResolvedEvalOptions): 
     }
     return r
   }
-  const attributes: Record<string, ColumnReport> = {}
+  // Keys are user-named attributes: a null prototype keeps "__proto__" an ordinary key.
+  const attributes: Record<string, ColumnReport> = Object.create(null)
   p.attributes.forEach((name, a) => {
     attributes[name] = column(columns[a], a)
   })

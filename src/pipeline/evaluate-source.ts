@@ -43,7 +43,8 @@ export async function evaluateSource(model: RewardModel, source: BatchSource, ch
       }
     }
   }
-  const attributes: Record<string, RatingMetrics> = {}
+  // Keys are user-named attributes: a null prototype keeps "__proto__" an ordinary key.
+  const attributes: Record<string, RatingMetrics> = Object.create(null)
   names.forEach((name, a) => {
     const t = new Float64Array(source.rows)
     const p = new Float64Array(source.rows)
