@@ -15,10 +15,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { gemm } from '../src/compute/matmul.ts'
 import type { Matrix } from '../src/compute/matrix.ts'
 import { Rng } from '../src/compute/rng.ts'
+import { matrixSource } from '../src/core/batch-source.ts'
 import type { TextPair } from '../src/featurize/featurizer.ts'
 import { createHashingFeaturizer, HASHING_DEFAULTS, type HashingOptions } from '../src/featurize/hashing.ts'
 import { accumulateRidge, fitRidge } from '../src/fit/ridge.ts'
-import { matrixSource } from '../src/train/batch-source.ts'
 
 export const HANNA_ATTRIBUTES = ['relevance', 'coherence', 'empathy', 'surprise', 'engagement', 'complexity'] as const
 

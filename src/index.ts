@@ -13,6 +13,8 @@
 export { gemm } from './compute/matmul.ts'
 export { type Matrix, matrix } from './compute/matrix.ts'
 export { Rng } from './compute/rng.ts'
+export { type BatchSource, matrixSource } from './core/batch-source.ts'
+export { decodeSafetensors, encodeSafetensors } from './core/safetensors.ts'
 // Data
 export {
   DATA_DEFAULTS,
@@ -48,11 +50,9 @@ export { FORMAT_VERSION, type ModelConfig, type RatingScale, type TargetStats } 
 export { loadModelFolder, saveModelFolder } from './model/folder.ts'
 export { loadRewardModel } from './model/load-model.ts'
 export { RewardModel, type Scored } from './model/reward-model.ts'
-export { decodeSafetensors, encodeSafetensors } from './model/safetensors.ts'
 export { saveRewardModel } from './model/save-model.ts'
 // The objective
 export { isLabel, pointwiseRatingLoss, type RatingLoss, type RatingLossOptions } from './objectives/rating.ts'
-
 // The whole jobs
 export { TRAIN_MODEL_DEFAULTS, type TrainRewardModelOptions } from './pipeline/options.ts'
 export { type ScoredRow, scoreFile } from './pipeline/score-file.ts'
@@ -61,6 +61,5 @@ export { renderReport, writeReport } from './report/render-report.ts'
 // Serving
 export { type BuildServerOptions, buildServer } from './serve/app.ts'
 export { buildFeatureStore, cachedFeatureStore, type FeatureStoreOptions } from './store/build-store.ts'
-export { type BatchSource, matrixSource } from './train/batch-source.ts'
 export { TRAIN_DEFAULTS, type TrainOptions } from './train/options.ts'
 export { type TrainResult, train } from './train/train.ts'

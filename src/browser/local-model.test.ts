@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { hashingModel } from '../../test/browser/hashing-model.ts'
-import { encodeSafetensors } from '../model/safetensors.ts'
+import { encodeSafetensors } from '../core/safetensors.ts'
 import { localModel } from './local-model.ts'
 
 const pairs = [

@@ -7,13 +7,14 @@
  *   const model = localModel(JSON.parse(configText), new Uint8Array(await headFile.arrayBuffer()))
  *   const { rewards } = await model.score([{ prompt: 'Hi', response: 'Hello!' }])
  */
+
+import { decodeSafetensors } from '../core/safetensors.ts'
 import { RewardfitError } from '../errors.ts'
 import { createHashingFeaturizer } from '../featurize/hashing.ts'
 import type { HeadSpec } from '../heads/head.ts'
 import { headFromParams } from '../heads/registry.ts'
 import type { ModelConfig } from '../model/config.ts'
 import { RewardModel } from '../model/reward-model.ts'
-import { decodeSafetensors } from '../model/safetensors.ts'
 
 /** Checks the parts of config.json that scoring reads; names the field and the fix. */
 export function checkLocalConfig(value: unknown): ModelConfig {

@@ -1,5 +1,5 @@
 /**
- * The script of the page served at GET / (bundled by build-bundle.ts). It scores what the user typed
+ * The script of the page served at GET / (bundled by serve/page-bundle.ts). It scores what the user typed
  * on the server (POST /v1/score) or, once a model is loaded into the page, locally with localModel.
  * Every shown number also sits in a data-value attribute at full precision, for tests and copying.
  *
@@ -7,8 +7,8 @@
  *   // <script src="/assets/rewardfit-page.js"></script> at the end of the page's body
  */
 import type { RatingScale } from '../model/config.ts'
+import { type DisplayScale, displayScales, type ModelCard, rewardScale } from '../model/model-card.ts'
 import type { RewardModel } from '../model/reward-model.ts'
-import { type DisplayScale, displayScales, type ModelCard, rewardScale } from '../serve/model-card.ts'
 import { localModel } from './local-model.ts'
 
 interface ScoreResult {

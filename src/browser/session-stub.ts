@@ -1,5 +1,5 @@
 /**
- * Stands in for src/compute/session.ts in the browser bundle (the esbuild plugin in build-bundle.ts
+ * Stands in for src/compute/session.ts in the browser bundle (the esbuild plugin in serve/page-bundle.ts
  * maps that module here), so code that calls gemm() runs without onnxruntime-node. A "session" for a
  * one-node Gemm graph runs the plain TypeScript gemmRef; any other graph is refused with a clear error.
  *

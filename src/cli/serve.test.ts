@@ -6,8 +6,8 @@ import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { hashingModel } from '../../test/browser/hashing-model.ts'
+import { decodeSafetensors } from '../core/safetensors.ts'
 import { saveModelFolder } from '../model/folder.ts'
-import { decodeSafetensors } from '../model/safetensors.ts'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 let dir: string

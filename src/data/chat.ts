@@ -9,7 +9,7 @@
  *   splitChat([{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello!' }])
  *   // { prompt: 'user: Hi', response: 'Hello!', messages: [{ role: 'user', content: 'Hi' }] }
  */
-import type { ChatMessage } from '../featurize/featurizer.ts'
+import type { ChatMessage } from '../core/text-pair.ts'
 
 export type { ChatMessage }
 

@@ -4,7 +4,7 @@
  * @example
  *   const e: RatingExample = { prompt: 'Hi', response: 'Hello!', targets: Float64Array.of(3, NaN), line: 2 }
  */
-import type { ChatMessage, TextPair } from '../featurize/featurizer.ts'
+import type { ChatMessage, TextPair } from '../core/text-pair.ts'
 
 export type { ChatMessage, TextPair }
 

@@ -7,8 +7,9 @@
  *   for await (const e of stream) console.log(e.line, e.group, e.targets)   // 1 'P0' Float64Array [4, 3.33]
  *   stream.summary   // { examples: 1056, skipped: 0, skippedByReason: {}, labels: [1056, 1056], ... }
  */
+
+import type { RatingScale } from '../core/targets.ts'
 import { DataError, OptionError } from '../errors.ts'
-import type { RatingScale } from '../model/config.ts'
 import { columnNames, hasField, numericColumns, topLevelKey } from './columns.ts'
 import { detectFormat } from './format.ts'
 import { type DataFormat, type DataOptions, type ResolvedDataOptions, resolveDataOptions } from './options.ts'

@@ -7,8 +7,9 @@
  *   scalesFor(parseScale('0:4,verbosity=1:5'), ['helpfulness', 'verbosity'])
  *   // [{ min: 0, max: 4 }, { min: 1, max: 5 }]
  */
+
+import type { RatingScale } from '../core/targets.ts'
 import { OptionError } from '../errors.ts'
-import type { RatingScale } from '../model/config.ts'
 
 export type { RatingScale }
 

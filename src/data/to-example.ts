@@ -7,8 +7,9 @@
  *   toExample({ values: { prompt: 'Hi', response: 'Yo', a: '3' }, line: 2, unit: 'line' }, ctx)
  *   // { prompt: 'Hi', response: 'Yo', targets: Float64Array [3], line: 2 }
  */
+
+import type { RatingScale } from '../core/targets.ts'
 import { DataError } from '../errors.ts'
-import type { RatingScale } from '../model/config.ts'
 import { renderChat, splitChat, toMessages } from './chat.ts'
 import { getField } from './columns.ts'
 import type { ChatMessage, RatingExample } from './rating-example.ts'

@@ -4,17 +4,9 @@
  * the other texts in the batch.
  */
 
-export interface ChatMessage {
-  role: string
-  content: string
-}
+import type { TextPair } from '../core/text-pair.ts'
 
-/** One (x, y) pair. `messages` keeps the chat turns of x for chat templates when the source had them. */
-export interface TextPair {
-  prompt: string
-  response: string
-  messages?: ChatMessage[]
-}
+export type { ChatMessage, TextPair } from '../core/text-pair.ts'
 
 /** The JSON written to config.json under "featurizer"; `type` is the registry key. */
 export interface FeaturizerSpec {

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { matrix } from '../compute/matrix.ts'
 import { Rng } from '../compute/rng.ts'
+import { matrixSource } from '../core/batch-source.ts'
 import { OptionError } from '../errors.ts'
 import { choleskyFactor, choleskySolve } from '../linalg/cholesky.ts'
 import { pointwiseRatingLoss } from '../objectives/rating.ts'
-import { matrixSource } from '../train/batch-source.ts'
 import { accumulateRidge, fitRidge, RidgeAccumulator, resolveRidgeOptions } from './ridge.ts'
 
 interface Data {

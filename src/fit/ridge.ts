@@ -39,6 +39,8 @@
  *   fit.alphas                    // chosen α per attribute; fit.grid has validation L_rating per α
  */
 import { gemm } from '../compute/matmul.ts'
+import type { BatchSource } from '../core/batch-source.ts'
+import type { TargetStats } from '../core/targets.ts'
 import { OptionError, RewardfitError } from '../errors.ts'
 import type { ParamSet } from '../heads/head.ts'
 import { NotPositiveDefiniteError } from '../linalg/cholesky.ts'
@@ -50,8 +52,6 @@ import {
 } from '../linalg/ridge-accumulator.ts'
 import { type ShiftedSolver, type ShiftedSolverKind, shiftedSolver } from '../linalg/shifted-solver.ts'
 import { prepareMaskedSolve, prepareMaskedSolveDual } from '../linalg/woodbury.ts'
-import type { TargetStats } from '../model/config.ts'
-import type { BatchSource } from '../train/batch-source.ts'
 
 export { RidgeAccumulator, type RidgeAccumulatorOptions }
 

@@ -5,13 +5,9 @@
  */
 import type { Matrix } from '../compute/matrix.ts'
 import type { Rng } from '../compute/rng.ts'
+import type { ParamSet } from '../core/tensor.ts'
 
-/** A named float32 tensor, as stored in head.safetensors. */
-export interface Tensor {
-  shape: number[]
-  data: Float32Array
-}
-export type ParamSet = Record<string, Tensor>
+export type { ParamSet, Tensor } from '../core/tensor.ts'
 
 export interface LinearHeadSpec {
   type: 'linear'

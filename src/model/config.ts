@@ -1,19 +1,12 @@
 /** The config.json of a model folder. Bump FORMAT_VERSION on any incompatible change. */
+
+import type { RatingScale, TargetStats } from '../core/targets.ts'
 import type { FeaturizerSpec } from '../featurize/featurizer.ts'
 import type { HeadSpec } from '../heads/head.ts'
 
 export const FORMAT_VERSION = 1
 
-export interface RatingScale {
-  min: number
-  max: number
-}
-
-/** Per-attribute standardization, computed on the training split only. */
-export interface TargetStats {
-  mean: number
-  std: number
-}
+export type { RatingScale, TargetStats } from '../core/targets.ts'
 
 export interface ModelConfig {
   formatVersion: number

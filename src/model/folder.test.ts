@@ -3,11 +3,11 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
+import { encodeSafetensors } from '../core/safetensors.ts'
 import { ModelFolderError } from '../errors.ts'
 import type { ParamSet } from '../heads/head.ts'
 import { FORMAT_VERSION, type ModelConfig } from './config.ts'
 import { loadModelFolder, saveModelFolder } from './folder.ts'
-import { encodeSafetensors } from './safetensors.ts'
 
 const root = await mkdtemp(join(tmpdir(), 'rewardfit-folder-'))
 after(() => rm(root, { recursive: true, force: true }))

@@ -12,11 +12,11 @@
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { z } from 'zod'
+import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../core/safetensors.ts'
 import { ModelFolderError } from '../errors.ts'
 import type { ParamSet } from '../heads/head.ts'
 import { paramShapes } from '../heads/shapes.ts'
 import { FORMAT_VERSION, type ModelConfig } from './config.ts'
-import { decodeSafetensors, encodeSafetensors, SafetensorsError } from './safetensors.ts'
 
 export const CONFIG_FILE = 'config.json'
 export const HEAD_FILE = 'head.safetensors'

@@ -10,7 +10,7 @@
  *   const opt = new AdamW([0.9, 0.999], 1e-8, 0.01)
  *   opt.step(params, grads, 1e-3)
  */
-import type { ParamSet } from '../heads/head.ts'
+import type { ParamSet } from '../core/tensor.ts'
 import { copyBuffers, type Optimizer, type OptimizerState } from './optimizer.ts'
 
 export class AdamW implements Optimizer {

@@ -5,7 +5,7 @@
  * @example
  *   const norm = clipGradNorm(grads, 1.0)   // the norm before clipping
  */
-import type { ParamSet } from '../heads/head.ts'
+import type { ParamSet } from '../core/tensor.ts'
 
 export function clipGradNorm(grads: ParamSet, maxNorm: number): number {
   let sq = 0

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
-import type { ParamSet } from '../heads/head.ts'
+import type { ParamSet } from '../core/tensor.ts'
 import { clipGradNorm } from './clip.ts'
 import { createOptimizer } from './create-optimizer.ts'
 import type { OptimizerConfig } from './optimizer.ts'

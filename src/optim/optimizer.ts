@@ -6,7 +6,7 @@
  *   const opt = createOptimizer({ kind: 'adamw', weightDecay: 0.01, betas: [0.9, 0.999], eps: 1e-8, momentum: 0 })
  *   opt.step(head.params, grads, 1e-3)   // params updated in place
  */
-import type { ParamSet } from '../heads/head.ts'
+import type { ParamSet } from '../core/tensor.ts'
 
 /** Everything needed to continue exactly where an optimizer stopped (checkpoints). */
 export interface OptimizerState {

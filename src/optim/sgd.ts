@@ -8,7 +8,7 @@
  *   const opt = new Sgd(0.9, 0)
  *   opt.step(params, grads, 0.01)
  */
-import type { ParamSet } from '../heads/head.ts'
+import type { ParamSet } from '../core/tensor.ts'
 import { copyBuffers, type Optimizer, type OptimizerState } from './optimizer.ts'
 
 export class Sgd implements Optimizer {

@@ -8,9 +8,10 @@
  *   m.attributes.relevance.pearson   // 0.91
  *   m.reward.l_rating                // -0.12  (≤ 0, higher is better)
  */
+
+import type { BatchSource } from '../core/batch-source.ts'
 import { type RatingMetrics, ratingMetrics } from '../eval/metrics.ts'
 import type { RewardModel } from '../model/reward-model.ts'
-import type { BatchSource } from '../train/batch-source.ts'
 
 export interface SplitMetrics {
   attributes: Record<string, RatingMetrics>

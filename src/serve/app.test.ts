@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
 import { hashingModel } from '../../test/browser/hashing-model.ts'
-import { decodeSafetensors } from '../model/safetensors.ts'
+import { decodeSafetensors } from '../core/safetensors.ts'
 import { buildServer } from './app.ts'
 
 const model = hashingModel()

@@ -17,9 +17,9 @@
 import { type FileHandle, open, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Matrix } from '../compute/matrix.ts'
+import type { Batch, BatchSource } from '../core/batch-source.ts'
 import { RewardfitError } from '../errors.ts'
 import type { FeaturizerSpec } from '../featurize/featurizer.ts'
-import type { Batch, BatchSource } from '../train/batch-source.ts'
 
 export const STORE_FORMAT_VERSION = 1
 export const FEATURES_FILE = 'features.f32'

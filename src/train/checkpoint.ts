@@ -12,10 +12,10 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { decodeSafetensors, encodeSafetensors } from '../core/safetensors.ts'
+import type { TargetStats } from '../core/targets.ts'
 import { RewardfitError } from '../errors.ts'
 import type { ParamSet } from '../heads/head.ts'
-import type { TargetStats } from '../model/config.ts'
-import { decodeSafetensors, encodeSafetensors } from '../model/safetensors.ts'
 import type { OptimizerState } from '../optim/optimizer.ts'
 import type { EpochRecord } from './options.ts'
 

@@ -30,10 +30,10 @@ import {
 } from '../compute/onnx-proto.ts'
 import type { Rng } from '../compute/rng.ts'
 import { computeThreads, ort } from '../compute/session.ts'
+import type { BatchSource } from '../core/batch-source.ts'
 import type { Head } from '../heads/head.ts'
 import type { Optimizer } from '../optim/optimizer.ts'
 import { learningRate, type Schedule } from '../optim/schedule.ts'
-import type { BatchSource } from './batch-source.ts'
 import type { ResolvedTrainOptions } from './options.ts'
 
 /** The fused path covers AdamW without dropout on an in-memory source; the plain path does the rest. */

@@ -8,9 +8,10 @@
  *   const m = await validationMetrics(head, valSource, targetStats)
  *   m.lRating   // -0.41 (= -m.mse when every weight is 1)
  */
+
+import type { BatchSource } from '../core/batch-source.ts'
+import type { TargetStats } from '../core/targets.ts'
 import type { Head } from '../heads/head.ts'
-import type { TargetStats } from '../model/config.ts'
-import type { BatchSource } from './batch-source.ts'
 import { destandardize } from './target-stats.ts'
 
 export interface ValidationMetrics {

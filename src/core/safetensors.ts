@@ -13,8 +13,9 @@
  *   const bytes = encodeSafetensors({ 'linear.bias': { shape: [2], data: Float32Array.of(1, 2) } }, { a: 'b' })
  *   decodeSafetensors(bytes)   // { tensors: { 'linear.bias': { shape: [2], data: [1, 2] } }, metadata: { a: 'b' } }
  */
+
 import { RewardfitError } from '../errors.ts'
-import type { ParamSet } from '../heads/head.ts'
+import type { ParamSet } from './tensor.ts'
 
 /** A malformed safetensors file; `source` names it. */
 export class SafetensorsError extends RewardfitError {

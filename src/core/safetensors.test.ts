@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
-import type { ParamSet } from '../heads/head.ts'
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from './safetensors.ts'
+import type { ParamSet } from './tensor.ts'
 
 const fixture = (name: string) =>
   new Uint8Array(readFileSync(new URL(`../../test/fixtures/safetensors/${name}`, import.meta.url)))

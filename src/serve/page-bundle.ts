@@ -3,8 +3,8 @@
  * scoring, as one browser file with no Node-only imports. esbuild maps src/compute/session.ts
  * (onnxruntime-node) to session-stub.ts, so gemm runs on plain TypeScript in the browser.
  *
- * The server serves a prebuilt `rewardfit-page.js` beside this module when one exists (a build step
- * writes it: `node --import tsx src/browser/build-bundle.ts dist/browser/rewardfit-page.js`);
+ * The server serves a prebuilt `rewardfit-page.js` in the browser folder when one exists (a build step
+ * writes it: `node --import tsx src/serve/page-bundle.ts dist/browser/rewardfit-page.js`);
  * otherwise it bundles from source with esbuild (a dev dependency) on first request.
  *
  * @example
@@ -12,11 +12,13 @@
  */
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { RewardfitError } from '../errors.ts'
 
-const here = dirname(fileURLToPath(import.meta.url))
+// The page's sources (and a prebuilt bundle) live in browser/, which the server serves but never
+// imports: esbuild reads them by path.
+const here = join(dirname(fileURLToPath(import.meta.url)), '..', 'browser')
 
 /** Bundles the page script from source. Throws if esbuild is not installed. */
 export async function buildPageBundle(options: { minify?: boolean } = {}): Promise<string> {

@@ -7,7 +7,7 @@
  *   // { attributes: ['helpfulness'], weights: [1], scales: [{ min: 1, max: 5 }],
  *   //   display_scales: [{ min: 1, max: 5, source: 'config' }], backbone: { type: 'hashing', ... }, metrics: {...} }
  */
-import type { ModelConfig, RatingScale } from '../model/config.ts'
+import type { ModelConfig, RatingScale } from './config.ts'
 
 export interface DisplayScale extends RatingScale {
   /** 'config': the rating scale; 'observed': the range seen in training; 'estimated': mean ± 3 std. */

@@ -1,0 +1,13 @@
+/** The texts a reward is computed from: a prompt x, a response y, and the chat turns of x if any. */
+
+export interface ChatMessage {
+  role: string
+  content: string
+}
+
+/** One (x, y) pair. `messages` keeps the chat turns of x for chat templates when the source had them. */
+export interface TextPair {
+  prompt: string
+  response: string
+  messages?: ChatMessage[]
+}
