@@ -85,3 +85,34 @@ test('rewardfit serve: bad flags are usage errors (exit 2) before anything binds
   assert.equal(missing.status, 1)
   assert.match(missing.stderr, /nope/)
 })
+
+test('under `npx rewardfit serve`, SIGTERM to npx stops the server too (it notices its parent is gone)', {
+  timeout: 60_000,
+}, async () => {
+  // npm passes SIGTERM to the shell that runs the bin, and the shell dies without passing it on.
+  const proc = spawn('npx', ['--yes', 'rewardfit', 'serve', '--model', join(dir, 'model'), '--port', '0'], {
+    cwd: root,
+    env: { ...process.env, npm_config_offline: 'true', npm_config_update_notifier: 'false' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  let err = ''
+  proc.stderr.on('data', (c) => {
+    err += c
+  })
+  // stdout closes only when every process holding it — npm, the shell and the server — has exited.
+  const outClosed = new Promise<void>((resolve) => proc.stdout.on('close', resolve))
+  const url = await new Promise<string>((resolve, reject) => {
+    proc.stdout.on('data', (c) => {
+      out += c
+      const m = out.match(/at (http:\/\/[^\s;]+)/)
+      if (m) resolve(m[1])
+    })
+    proc.on('exit', (code) => reject(new Error(`npx exited ${code}: ${out}${err}`)))
+  })
+  assert.equal((await fetch(`${url}/healthz`)).status, 200)
+  proc.kill('SIGTERM')
+  await outClosed
+  assert.match(out, /rewardfit: parent exited, finishing in-flight requests\nrewardfit: stopped\n/)
+  await assert.rejects(fetch(`${url}/healthz`), /fetch failed/)
+})

@@ -46,6 +46,10 @@ interface ServeFlags {
   batchWaitMs?: string
   maxBatchItems?: string
   featurizeWorkers?: string
+  requestTimeoutMs?: string
+  headersTimeoutMs?: string
+  keepAliveTimeoutMs?: string
+  maxConnections?: string
   offline?: boolean
 }
 
@@ -78,6 +82,16 @@ export function registerServeCommand(program: Command): void {
       '--featurize-workers <n>',
       `worker threads that featurize (hashing backbone); 0 = main thread (default: ${d.featurizeWorkers}, here ${autoFeaturizeWorkers()})`,
     )
+    .option(
+      '--request-timeout-ms <ms>',
+      `a request (headers and body) still arriving after this gets 408 (default: ${d.requestTimeoutMs})`,
+    )
+    .option('--headers-timeout-ms <ms>', `headers still arriving after this get 408 (default: ${d.headersTimeoutMs})`)
+    .option(
+      '--keep-alive-timeout-ms <ms>',
+      `idle keep-alive connections close after this (default: ${d.keepAliveTimeoutMs})`,
+    )
+    .option('--max-connections <n>', `most open connections; more are closed at once (default: ${d.maxConnections})`)
     .option('--offline', 'never download backbone files; use the cache (also REWARDFIT_OFFLINE=1)')
     .addHelpText(
       'after',
@@ -101,6 +115,10 @@ Examples:
         batchWaitMs: intFlag('--batch-wait-ms', flags.batchWaitMs, 0, 1000),
         maxBatchItems: intFlag('--max-batch-items', flags.maxBatchItems, 1),
         featurizeWorkers: workersFlag(flags.featurizeWorkers),
+        requestTimeoutMs: intFlag('--request-timeout-ms', flags.requestTimeoutMs, 100, 3_600_000),
+        headersTimeoutMs: intFlag('--headers-timeout-ms', flags.headersTimeoutMs, 100, 3_600_000),
+        keepAliveTimeoutMs: intFlag('--keep-alive-timeout-ms', flags.keepAliveTimeoutMs, 100, 3_600_000),
+        maxConnections: intFlag('--max-connections', flags.maxConnections, 1),
       }
       const port = intFlag('--port', flags.port, 0, 65535)
       const offline = flags.offline === true || /^(1|true|yes|on)$/i.test(env.REWARDFIT_OFFLINE ?? '')
@@ -114,13 +132,16 @@ Examples:
         await serveUntilSignal(app, {
           host: flags.host,
           port,
+          // `npx rewardfit serve` puts npm and a shell between a process manager and the server, and
+          // the shell does not pass SIGTERM on: stop when re-parented.
+          watchParent: true,
           onListening: (url) => {
             const auth = options.apiKey ? ' (API key required)' : ''
             process.stdout.write(
               `rewardfit: serving ${flags.model} at ${url}${auth}; open ${url}/ to try it, Ctrl-C to stop\n`,
             )
           },
-          onShutdown: (signal) => process.stdout.write(`rewardfit: ${signal}, finishing in-flight requests\n`),
+          onShutdown: (reason) => process.stdout.write(`rewardfit: ${reason}, finishing in-flight requests\n`),
         })
         process.stdout.write('rewardfit: stopped\n')
       } finally {

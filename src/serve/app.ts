@@ -23,6 +23,7 @@ import { modelCard } from '../model/model-card.ts'
 import type { RewardModel, Scored } from '../model/reward-model.ts'
 import { FeaturizePool } from './featurize-pool.ts'
 import { errorResponse, HttpError } from './http-errors.ts'
+import { guardHttpServer, httpServerOptions } from './http-guards.ts'
 import { parseJsonBody } from './json-body.ts'
 import { ServerMetrics } from './metrics.ts'
 import { type BatchStats, MicroBatcher } from './micro-batcher.ts'
@@ -54,12 +55,20 @@ export function serverBatchStats(app: FastifyInstance): BatchStats {
   return s
 }
 
+const drainers = new WeakMap<FastifyInstance, () => void>()
+
+/** From now on every response of an app from buildServer says "Connection: close" (shutdown has begun). */
+export function beginDrain(app: FastifyInstance): void {
+  drainers.get(app)?.()
+}
+
 const OPEN_ROUTES = new Set(['/healthz'])
 
 export function buildServer(model: RewardModel, options: BuildServerOptions = {}): FastifyInstance {
   const { logger = false, headFile: _headFile, ...serve } = options
   const o: ResolvedServeOptions = resolveServeOptions(serve)
-  const app = Fastify({ logger, bodyLimit: o.maxBodyBytes })
+  const app = Fastify({ ...httpServerOptions(o), logger, bodyLimit: o.maxBodyBytes })
+  guardHttpServer(app, o)
   // Only JSON bodies: a text/plain body gets 415 instead of reaching the schemas as a string.
   app.removeContentTypeParser('text/plain')
   // Our own JSON parser, so a malformed body's message says what is wrong and where.
@@ -139,9 +148,12 @@ export function buildServer(model: RewardModel, options: BuildServerOptions = {}
     return reply.status(r.status).send(r.body)
   })
 
-  // While closing, answer in-flight requests with "Connection: close", so their keep-alive sockets
-  // end with the response instead of holding the shutdown until the keep-alive timeout.
+  // While draining (listen.ts, on SIGTERM) and closing, answer every request with "Connection: close",
+  // so keep-alive sockets end with their response instead of holding the shutdown.
   let closing = false
+  drainers.set(app, () => {
+    closing = true
+  })
   app.addHook('preClose', async () => {
     closing = true
   })

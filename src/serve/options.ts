@@ -5,7 +5,8 @@
  * @example
  *   resolveServeOptions({ maxItems: 64 })
  *   // { maxBodyBytes: 4194304, maxItems: 64, maxChars: 32768, batchWaitMs: 2, maxBatchItems: 256, apiKey: null,
- *   //   featurizeWorkers: 'auto' }
+ *   //   featurizeWorkers: 'auto', requestTimeoutMs: 30000, headersTimeoutMs: 10000, keepAliveTimeoutMs: 5000,
+ *   //   maxConnections: 1024 }
  */
 import { availableParallelism } from 'node:os'
 import { OptionError } from '../errors.ts'
@@ -31,6 +32,20 @@ export interface ServeOptions {
    * core, at most 4. 0 featurizes on the main thread. Range [0, 64].
    */
   featurizeWorkers?: number | 'auto'
+  /**
+   * Longest time to receive one whole request, headers and body, in ms; a request still arriving
+   * after it gets 408 and its connection is closed. Range [100, 3600000].
+   */
+  requestTimeoutMs?: number
+  /**
+   * Longest time to receive a request's headers, in ms, counted from the connection's opening or its
+   * previous response; a silent connection gets 408 after it. At most requestTimeoutMs. Range [100, 3600000].
+   */
+  headersTimeoutMs?: number
+  /** How long an idle keep-alive connection stays open, in ms. Range [100, 3600000]. */
+  keepAliveTimeoutMs?: number
+  /** Most open connections; further ones are closed as soon as they are accepted. Range [1, ∞). */
+  maxConnections?: number
 }
 
 export const SERVE_DEFAULTS = {
@@ -41,6 +56,10 @@ export const SERVE_DEFAULTS = {
   maxBatchItems: 256,
   apiKey: null,
   featurizeWorkers: 'auto',
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 1024,
 } satisfies Required<ServeOptions>
 
 export type ResolvedServeOptions = Required<ServeOptions>
@@ -59,6 +78,18 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
   positiveInt('maxItems', r.maxItems)
   positiveInt('maxChars', r.maxChars)
   positiveInt('maxBatchItems', r.maxBatchItems)
+  positiveInt('maxConnections', r.maxConnections)
+  for (const name of ['requestTimeoutMs', 'headersTimeoutMs', 'keepAliveTimeoutMs'] as const) {
+    const v = r[name]
+    if (!(Number.isSafeInteger(v) && v >= 100 && v <= 3_600_000))
+      throw new OptionError(name, v, 'an integer number of milliseconds in [100, 3600000]')
+  }
+  if (r.headersTimeoutMs > r.requestTimeoutMs)
+    throw new OptionError(
+      'headersTimeoutMs',
+      r.headersTimeoutMs,
+      `at most requestTimeoutMs (${r.requestTimeoutMs}): the headers are part of the request`,
+    )
   if (!(typeof r.batchWaitMs === 'number' && r.batchWaitMs >= 0 && r.batchWaitMs <= 1000)) {
     throw new OptionError('batchWaitMs', r.batchWaitMs, 'a number of milliseconds in [0, 1000]')
   }
