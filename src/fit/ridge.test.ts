@@ -109,6 +109,30 @@ test('weights within 1e-4 of numpy.linalg.solve (fixture from scripts/fixtures/m
   }
 })
 
+test('float32 Gram blocks: weights within 2e-6 of numpy.linalg.solve (fixture from make-ridge-ref-large.py)', async () => {
+  const ref = JSON.parse(
+    readFileSync(new URL('../../test/fixtures/ridge/ridge-ref-large.json', import.meta.url), 'utf8'),
+  )
+  const { n, d, k, p } = ref
+  // The fixture's features (see the script): exact integer arithmetic, one division, float32 rounding.
+  const x = new Float32Array(n * d)
+  for (let i = 0; i < n; i++) {
+    const u = (7919 * i + 13) % p
+    for (let j = 0; j < d; j++) x[i * d + j] = 3 + (2 * ((u * ((104729 * j + 7) % p)) % p)) / p - 1
+  }
+  const y = Float32Array.from(ref.y, (v: number | null) => (v === null ? Number.NaN : v))
+  // 1024-row chunks: 1024·96² multiply-adds, past GRAM_F32_MIN_FLOPS, so the float32 path runs;
+  // streamed (Gram per chunk) and kept (Gram built at fit time) must both hold the bound.
+  for (const keepAllValues of [0, undefined]) {
+    const acc = await accumulateRidge(matrixSource(matrix(n, d, x), y, k), 1024, { keepAllValues })
+    const fit = await fitRidge(acc, { alpha: ref.alpha })
+    assert.equal(fit.solverUsed, 'cholesky')
+    const errW = maxAbs(fit.params['linear.weight'].data, ref.weight)
+    const errB = maxAbs(fit.params['linear.bias'].data, ref.bias)
+    assert.ok(errW < 2e-6 && errB < 2e-5, `keepAllValues ${keepAllValues}: |ΔW| ${errW}, |Δb| ${errB}`)
+  }
+})
+
 test('attributes with identical missing rows share one Gram; different masks split', async () => {
   const data = makeData(2, 50, 4, 3)
   for (const i of [3, 10, 11]) {

@@ -178,6 +178,7 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
   // The full centred Gram, factored at most once and shared by every mask group it can serve.
   let base: ShiftedSolver | null = null
   const fullBase = async () => {
+    await train.flush()
     base ??= await shiftedSolver(solver as ShiftedSolverKind, centredGram(train.gram, train.colSum, train.rows, d), d)
     return base
   }
@@ -504,8 +505,6 @@ export function computeTargetStats(acc: RidgeAccumulator, warnings: string[] = [
 /** trace of the centred full Gram / d: the grid's unit. 1 when every feature is constant. */
 function traceScale(acc: RidgeAccumulator): number {
   const d = acc.dim
-  const n = acc.rows
-  let t = 0
-  for (let j = 0; j < d; j++) t += acc.gram[j * d + j] - (acc.colSum[j] * acc.colSum[j]) / n
+  const t = acc.centredTrace()
   return t > 0 ? t / d : 1
 }

@@ -56,8 +56,13 @@ test('sumSquaredErrors scores several predictions at once, as sumSquaredError an
   const d = 5
   const k = 2
   const { x, y } = data(2, n, d, k, 0.1)
-  for (const keepMissingRows of [0, 100]) {
-    const acc = new RidgeAccumulator(d, k, { keepMissingRows })
+  // keepAllValues 0: from the Gram; default: from the kept rows (the Gram is not built for them).
+  for (const [keepMissingRows, keepAllValues] of [
+    [0, 0],
+    [100, 0],
+    [100, undefined],
+  ]) {
+    const acc = new RidgeAccumulator(d, k, { keepMissingRows, keepAllValues })
     await fill(acc, x, y, n, 30)
     const rng = new Rng(3)
     const U = Float64Array.from({ length: 3 * d }, () => rng.normal())
@@ -73,11 +78,47 @@ test('sumSquaredErrors scores several predictions at once, as sumSquaredError an
           for (let j = 0; j < d; j++) p += U[r * d + j] * x[i * d + j]
           sse += (t - p) ** 2
         }
-        assert.ok(Math.abs(batch[r] - sse) < 1e-8 * sse, `keep ${keepMissingRows} attribute ${a} row ${r}`)
-        const one = acc.sumSquaredError(a, U.slice(r * d, r * d + d), cs[r])
+        assert.ok(
+          Math.abs(batch[r] - sse) < 1e-8 * sse,
+          `keep ${keepMissingRows}/${keepAllValues} attribute ${a} row ${r}`,
+        )
+        const one = await acc.sumSquaredError(a, U.slice(r * d, r * d + d), cs[r])
         assert.ok(Math.abs(one - sse) < 1e-8 * sse)
       }
     }
   }
   await assert.rejects(new RidgeAccumulator(2, 1).sumSquaredErrors(0, new Float64Array(3), [1]), /expected 1x2/)
+})
+
+test('chunks past GRAM_F32_MIN_FLOPS: float32 Gram blocks of shifted rows, within 1e-6 of float64 after centring', async () => {
+  // Features with mean 1000 and std 1: an unshifted float32 Gram would lose about 6 digits to the mean.
+  const n = 1100
+  const d = 64
+  const rng = new Rng(5)
+  const x = Float32Array.from({ length: n * d }, (_, i) => 1000 + (i % d) + rng.normal())
+  const y = Float32Array.from({ length: n }, () => rng.normal())
+  for (const keepAllValues of [0, undefined]) {
+    const acc = new RidgeAccumulator(d, 1, { keepAllValues })
+    await fill(acc, x, y, n, 1100)
+    await acc.flush()
+    const g = acc.gram
+    const mean = Float64Array.from(acc.colSum, (v) => v / n)
+    let err = 0
+    let scale = 0
+    for (let p = 0; p < d; p++) {
+      for (let q = 0; q <= p; q++) {
+        let c = 0
+        for (let i = 0; i < n; i++) c += (x[i * d + p] - mean[p]) * (x[i * d + q] - mean[q])
+        err = Math.max(err, Math.abs(g[p * d + q] - n * mean[p] * mean[q] - c), Math.abs(g[q * d + p] - g[p * d + q]))
+        scale = Math.max(scale, Math.abs(c))
+      }
+    }
+    assert.ok(err < 1e-6 * scale, `keepAllValues ${keepAllValues}: centred Gram error ${err} of ${scale}`)
+  }
+  // A feature whose square overflows float32 is redone in float64.
+  const big = new RidgeAccumulator(d, 1, { keepAllValues: 0 })
+  const xb = Float32Array.from(x)
+  xb[5] = 3e30
+  await fill(big, xb, y, n, 1100)
+  assert.ok(Math.abs(big.gram[5 * d + 5] / 9e60 - 1) < 1e-6, `${big.gram[5 * d + 5]}`)
 })

@@ -1,7 +1,9 @@
 /**
  * Streaming sufficient statistics for least squares with per-attribute missing labels, in float64:
  * the Gram XᵀX, column sums, Xᵀy, Σy, Σy², counts. Memory is O(d²), never O(n·d): 1M rows stream
- * through in batches.
+ * through in batches. Each big batch's Gram is a float32 product of the rows shifted by the first
+ * batch's means, added in float64 (linalg/gram-chunk.ts: as exact as sklearn's float32 Gram, at
+ * a third of the float64 product's cost); small batches use float64 throughout.
  *
  * Missing labels: attribute a only uses the rows where its label exists, so its Gram is
  * G_a = G − M_a with M_a the Gram of the rows missing a (usually few, so cheap). Attributes whose
@@ -13,7 +15,8 @@
  * factors the full Gram once and corrects it per attribute with a low-rank (Woodbury) update
  * instead of factoring one Gram per missing-label pattern. Beyond either bound the class drops its
  * rows (`missingRows` → null) and ridge falls back to the per-pattern Gram. While every row seen
- * fits in KEEP_ALL_MAX_VALUES, all rows are kept as well (`keptRows`), for the dual solver.
+ * fits in KEEP_ALL_MAX_VALUES, all rows are kept as well (`keptRows`), for the dual solver, and
+ * their Gram waits until something needs it (`flush`): the dual never does.
  *
  * @example
  *   const acc = new RidgeAccumulator(768, 5)
@@ -21,8 +24,9 @@
  *   await acc.attributeStats(0)   // { gram, colSum, count, xy, ySum, yySum } over rows labelled for attribute 0
  */
 import { gemm } from '../compute/matmul.ts'
-import type { Matrix } from '../compute/matrix.ts'
+import { type Matrix, matrix64 } from '../compute/matrix.ts'
 import { DataError } from '../errors.ts'
+import { addLowerBlocks, chunkProducts, GRAM_F32_MIN_FLOPS, type GramBlock } from './gram-chunk.ts'
 
 /** Statistics over the rows where one attribute is labelled. */
 export interface AttributeStats {
@@ -86,9 +90,20 @@ interface MaskClass {
   missCount: number
 }
 
+/** A chunk's Gram waiting to be added: its float32 blocks, or null to compute it in float64. */
+interface GramPart {
+  x: Matrix
+  blocks: GramBlock[] | null
+}
+
 export class RidgeAccumulator {
-  /** Σ x·xᵀ over all rows, [d, d]. */
-  readonly gram: Float64Array
+  /** Lower triangle (j ≤ i) of Σ (x − s)(x − s)ᵀ over the rows in the Gram so far, [d, d]; see `gram`. */
+  private readonly gramLow: Float64Array
+  /** The shift s: the first batch's column means (float32). */
+  private shift: Float32Array | null = null
+  private gramCache: Float64Array | null = null
+  /** Kept batches already in `gramLow`. */
+  private gramBatches = 0
   readonly colSum: Float64Array
   private readonly xy: Float64Array
   private readonly ySum: Float64Array
@@ -113,7 +128,7 @@ export class RidgeAccumulator {
     if (!Number.isInteger(attributes) || attributes < 1) {
       throw new RangeError(`RidgeAccumulator: attributes must be a positive integer, got ${attributes}`)
     }
-    this.gram = new Float64Array(dim * dim)
+    this.gramLow = new Float64Array(dim * dim)
     this.colSum = new Float64Array(dim)
     this.xy = new Float64Array(attributes * dim)
     this.ySum = new Float64Array(attributes)
@@ -162,36 +177,46 @@ export class RidgeAccumulator {
         })
       }
     }
-    const x64 = Float64Array.from(x.data.subarray(0, n * d))
-    const batchSum = new Float64Array(d)
+    const x32 = x.data.subarray(0, n * d)
+    const shift = this.shift ?? columnMeans(x32, n, d)
+    // R = [labels with missing as 0 | 1]: Xᵀ·R gives Xᵀy [d, k] and the column sums [d].
+    const r = new Float64Array(n * (k + 1))
     for (let i = 0; i < n; i++) {
-      const row = i * d
-      let bad = 0
-      for (let j = 0; j < d; j++) {
-        const v = x64[row + j]
-        batchSum[j] += v
-        bad += v - v // NaN for NaN or ±Infinity, else 0: one check per row instead of per value
+      for (let a = 0; a < k; a++) {
+        const v = y[i * k + a]
+        if (!Number.isNaN(v)) r[i * (k + 1) + a] = v
       }
-      if (bad !== 0) {
-        const j = x64.subarray(row, row + d).findIndex((v) => !Number.isFinite(v))
+      r[i * (k + 1) + k] = 1
+    }
+    // While every row is kept the Gram waits (the dual never needs it; `flush` builds it).
+    const keep = this.allRows !== null && (this.total + n) * d <= this.keepAll
+    const xm = { rows: n, cols: d, data: x32 }
+    let xr: Float64Array
+    let gram: GramPart | null = null
+    if (keep)
+      xr = (await gemm({ rows: n, cols: d, data: Float64Array.from(x32) }, matrix64(n, k + 1, r), { transA: true }))
+        .data
+    else ({ xr, gram } = await this.gramPart(xm, shift, r))
+    for (let j = 0; j < d; j++) {
+      const v = xr[j * (k + 1) + k]
+      if (!Number.isFinite(v)) {
+        // A NaN or ±Infinity feature makes its column sum non-finite (float32 values cannot overflow it).
+        const i = Array.from({ length: n }, (_, i) => i).findIndex((i) => !Number.isFinite(x32[i * d + j]))
+        const bad = x32.subarray(i * d, i * d + d).findIndex((v) => !Number.isFinite(v))
         throw new DataError(
-          `feature ${j} is ${x64[row + j]}; features must be finite (check the featurizer or the feature file)`,
-          {
-            row: this.total + i,
-          },
+          `feature ${bad} is ${x32[i * d + bad]}; features must be finite (check the featurizer or the feature file)`,
+          { row: this.total + i },
         )
       }
     }
-    const xm = { rows: n, cols: d, data: x64 }
-    // Xᵀ·Y with missing labels as 0: [d, k].
-    const y0 = new Float64Array(n * k)
-    for (let i = 0; i < n * k; i++) if (!Number.isNaN(y[i])) y0[i] = y[i]
-    const gram = (await gemm(xm, xm, { transA: true })).data
-    const xy = (await gemm(xm, { rows: n, cols: k, data: y0 }, { transA: true })).data
 
-    addInto(this.gram, gram)
-    addInto(this.colSum, batchSum)
-    for (let j = 0; j < d; j++) for (let a = 0; a < k; a++) this.xy[a * d + j] += xy[j * k + a]
+    this.shift = shift
+    this.gramCache = null
+    if (gram) await this.addGram(gram)
+    for (let j = 0; j < d; j++) {
+      this.colSum[j] += xr[j * (k + 1) + k]
+      for (let a = 0; a < k; a++) this.xy[a * d + j] += xr[j * (k + 1) + a]
+    }
     for (let i = 0; i < n * k; i++) {
       const v = y[i]
       if (Number.isNaN(v)) continue
@@ -200,15 +225,115 @@ export class RidgeAccumulator {
       this.yySum[a] += v * v
       this.counts[a]++
     }
-    await this.addMissing(x.data, x64, y, n)
-    if (this.allRows && (this.total + n) * d <= this.keepAll) {
-      this.allRows.push({ x: Float32Array.from(x.data.subarray(0, n * d)), y: Float32Array.from(y) })
-    } else this.allRows = null
+    await this.addMissing(x32, y, n)
+    if (keep) {
+      this.allRows?.push({ x: Float32Array.from(x32), y: Float32Array.from(y) })
+    } else if (this.allRows) {
+      await this.flush()
+      this.allRows = null
+    }
     this.total += n
   }
 
+  /**
+   * Xᵀ·R and the chunk's shifted Gram: float32 products on onnxruntime for chunks big enough to
+   * matter (linalg/gram-chunk.ts), float64 below GRAM_F32_MIN_FLOPS.
+   */
+  private async gramPart(
+    x: Matrix,
+    shift: Float32Array,
+    r: Float64Array,
+  ): Promise<{ xr: Float64Array; gram: GramPart }> {
+    const { rows: n, cols: d } = x
+    const cols = this.attributes + 1
+    if (n * d * d >= GRAM_F32_MIN_FLOPS) {
+      const { blocks, xr } = await chunkProducts(x, shift, { data: r, cols })
+      return { xr: xr as Float64Array, gram: { x, blocks } }
+    }
+    const xr = (
+      await gemm({ rows: n, cols: d, data: Float64Array.from(x.data) }, matrix64(n, cols, r), { transA: true })
+    ).data
+    return { xr, gram: { x, blocks: null } }
+  }
+
+  /** Adds a chunk's shifted Gram to `gramLow`, redoing it in float64 when float32 overflowed. */
+  private async addGram(part: GramPart): Promise<void> {
+    const d = this.dim
+    const shift = this.shift as Float32Array
+    if (part.blocks && addLowerBlocks(this.gramLow, part.blocks, d)) return
+    const { rows: n, data } = part.x
+    const xs = new Float64Array(n * d)
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) xs[i * d + j] = data[i * d + j] - shift[j]
+    const m = { rows: n, cols: d, data: xs }
+    const g = (await gemm(m, m, { transA: true })).data
+    for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) this.gramLow[i * d + j] += g[i * d + j]
+  }
+
+  /** Builds the Gram of the kept rows that are not in it yet (see `add`). */
+  async flush(): Promise<void> {
+    const kept = this.allRows
+    if (!kept || this.gramBatches === kept.length) return
+    const shift = this.shift as Float32Array
+    for (const b of kept.slice(this.gramBatches)) {
+      const x = { rows: b.y.length / this.attributes, cols: this.dim, data: b.x }
+      const big = x.rows * this.dim * this.dim >= GRAM_F32_MIN_FLOPS
+      await this.addGram({ x, blocks: big ? (await chunkProducts(x, shift)).blocks : null })
+    }
+    this.gramBatches = kept.length
+    this.gramCache = null
+  }
+
+  /** Whether some rows are not in the Gram yet (`flush` adds them). */
+  private get gramPending(): boolean {
+    return this.allRows !== null && this.gramBatches < this.allRows.length
+  }
+
+  /**
+   * Σ x·xᵀ over all rows, [d, d] row-major (read-only; rebuilt after each `add`). Needs `await flush()`
+   * first while rows are kept. From the shifted Gram Gₛ = Σ(x − s)(x − s)ᵀ, in float64:
+   * Σxxᵀ = Gₛ + cₛ·sᵀ + s·cₛᵀ + n·s·sᵀ with cₛ = Σx − n·s.
+   */
+  get gram(): Float64Array {
+    if (this.gramPending) throw new Error('RidgeAccumulator: await flush() before reading the Gram of kept rows')
+    if (this.gramCache) return this.gramCache
+    const d = this.dim
+    const n = this.total
+    const s = this.shift ?? new Float32Array(d)
+    const cs = Float64Array.from(this.colSum, (v, j) => v - n * s[j])
+    const g = new Float64Array(d * d)
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j <= i; j++) {
+        const v = this.gramLow[i * d + j] + cs[i] * s[j] + s[i] * cs[j] + n * s[i] * s[j]
+        g[i * d + j] = v
+        g[j * d + i] = v
+      }
+    }
+    this.gramCache = g
+    return g
+  }
+
+  /** trace of the centred Gram, Σⱼ (Σᵢ xᵢⱼ² − (Σᵢ xᵢⱼ)²/n): from the kept rows while the Gram waits. */
+  centredTrace(): number {
+    const d = this.dim
+    const n = this.total
+    let t = 0
+    if (this.gramPending) {
+      const mean = this.colSum.map((v) => v / n)
+      for (const b of this.allRows ?? []) {
+        for (let i = 0; i < b.x.length; i++) {
+          const v = b.x[i] - mean[i % d]
+          t += v * v
+        }
+      }
+      return t
+    }
+    const g = this.gram
+    for (let j = 0; j < d; j++) t += g[j * d + j] - (this.colSum[j] * this.colSum[j]) / n
+    return t
+  }
+
   /** Refines the mask classes by this batch's missing rows, then adds each class's missing-row Gram. */
-  private async addMissing(x32: ArrayLike<number>, x64: Float64Array, y: Float32Array, n: number): Promise<void> {
+  private async addMissing(x32: Float32Array, y: Float32Array, n: number): Promise<void> {
     const d = this.dim
     const k = this.attributes
     const missing: number[][] = Array.from({ length: k }, () => [])
@@ -244,7 +369,7 @@ export class RidgeAccumulator {
     for (const cls of next) {
       const rows = missing[cls.attrs[0]]
       if (rows.length === 0) continue
-      for (const r of rows) for (let j = 0; j < d; j++) cls.missSum[j] += x64[r * d + j]
+      for (const r of rows) for (let j = 0; j < d; j++) cls.missSum[j] += x32[r * d + j]
       if (cls.rowIds) {
         const fresh = rows.reduce((f, r) => f + (keptId.has(r) ? 0 : 1), 0)
         const over = cls.missCount + rows.length > this.keepLimit
@@ -255,7 +380,7 @@ export class RidgeAccumulator {
           let id = keptId.get(r)
           if (id === undefined) {
             id = this.kept.length
-            this.kept.push(Float32Array.from({ length: d }, (_, j) => x32[r * d + j]))
+            this.kept.push(x32.slice(r * d, r * d + d))
             keptId.set(r, id)
           }
           cls.rowIds.push(id)
@@ -263,7 +388,7 @@ export class RidgeAccumulator {
       } else {
         const m = new Float64Array(rows.length * d)
         rows.forEach((r, i) => {
-          m.set(x64.subarray(r * d, r * d + d), i * d)
+          m.set(x32.subarray(r * d, r * d + d), i * d)
         })
         const mm = { rows: rows.length, cols: d, data: m }
         const g = (await gemm(mm, mm, { transA: true })).data
@@ -320,6 +445,7 @@ export class RidgeAccumulator {
     const n = this.counts[a]
     const out = new Float64Array(c)
     if (n === 0 || c === 0) return out
+    if (this.gramPending) return this.sumSquaredErrorsOfRows(a, U, cs)
     const um = { rows: c, cols: d, data: U }
     // GU = G·Uᵀ: [d, c]
     const gu = (await gemm({ rows: d, cols: d, data: this.gram }, um, { transB: true })).data
@@ -336,6 +462,26 @@ export class RidgeAccumulator {
       }
       const k = cs[r]
       out[r] = Math.max(0, this.yySum[a] - 2 * (uxy + k * this.ySum[a]) + uGu + 2 * k * us + n * k * k)
+    }
+    return out
+  }
+
+  /** `sumSquaredErrors` from the kept rows, while the Gram waits: c·n·d instead of n·d² for the Gram. */
+  private async sumSquaredErrorsOfRows(a: number, U: Float64Array, cs: ArrayLike<number>): Promise<Float64Array> {
+    const { x, y } = this.keptRows() as KeptRows
+    const d = this.dim
+    const k = this.attributes
+    const c = cs.length
+    const n = this.total
+    // P = X·Uᵀ: [n, c]
+    const p = (
+      await gemm({ rows: n, cols: d, data: Float64Array.from(x) }, { rows: c, cols: d, data: U }, { transB: true })
+    ).data
+    const out = new Float64Array(c)
+    for (let i = 0; i < n; i++) {
+      const t = y[i * k + a]
+      if (Number.isNaN(t)) continue
+      for (let r = 0; r < c; r++) out[r] += (t - p[i * c + r] - cs[r]) ** 2
     }
     return out
   }
@@ -402,42 +548,18 @@ export class RidgeAccumulator {
 
   /**
    * Σ (y − p)² over the rows labelled for attribute `a`, for the linear prediction p = u·x + c,
-   * from the statistics alone (no Gram copy):
-   * Σy² − 2(u·Σxy + c·Σy) + uᵀ(Σxxᵀ)u + 2c·u·Σx + n·c².
+   * from the statistics alone: Σy² − 2(u·Σxy + c·Σy) + uᵀ(Σxxᵀ)u + 2c·u·Σx + n·c².
    */
-  sumSquaredError(a: number, u: Float64Array, c: number): number {
-    const d = this.dim
-    if (u.length !== d) throw new RangeError(`sumSquaredError: u has ${u.length} values, expected ${d}`)
-    const cls = this.classes.find((m) => m.attrs.includes(a))
-    if (!cls) throw new RangeError(`attribute ${a} out of range [0, ${this.attributes})`)
-    const n = this.counts[a]
-    if (n === 0) return 0
-    const quad = (g: Float64Array) => {
-      let q = 0
-      for (let i = 0; i < d; i++) {
-        let gi = 0
-        const row = i * d
-        for (let j = 0; j < d; j++) gi += g[row + j] * u[j]
-        q += u[i] * gi
-      }
-      return q
-    }
-    let uxy = 0
-    let us = 0
-    for (let j = 0; j < d; j++) {
-      uxy += u[j] * this.xy[a * d + j]
-      us += u[j] * (this.colSum[j] - cls.missSum[j])
-    }
-    const uGu = quad(this.gram) - this.missQuad(cls, u)
-    const sse = this.yySum[a] - 2 * (uxy + c * this.ySum[a]) + uGu + 2 * c * us + n * c * c
-    // Rounding can leave a tiny negative value for a perfect fit.
-    return Math.max(0, sse)
+  async sumSquaredError(a: number, u: Float64Array, c: number): Promise<number> {
+    if (u.length !== this.dim) throw new RangeError(`sumSquaredError: u has ${u.length} values, expected ${this.dim}`)
+    return (await this.sumSquaredErrors(a, u, [c]))[0]
   }
 
   /** Statistics over the rows labelled for attribute `a`. */
   async attributeStats(a: number): Promise<AttributeStats> {
     const d = this.dim
     const cls = this.classOf(a)
+    await this.flush()
     const gram = Float64Array.from(this.gram)
     const miss = await this.missGramOf(cls)
     if (miss) for (let i = 0; i < gram.length; i++) gram[i] -= miss[i]
@@ -452,6 +574,14 @@ export class RidgeAccumulator {
       count: this.counts[a],
     }
   }
+}
+
+/** Column means in float64, rounded to float32 (the shift). */
+function columnMeans(x: Float32Array, n: number, d: number): Float32Array {
+  const m = new Float64Array(d)
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) m[j] += x[i * d + j]
+  // A non-finite mean is caught by the finiteness check of the same batch; 0 keeps the shift harmless.
+  return Float32Array.from(m, (v) => (Number.isFinite(v) ? v / n : 0))
 }
 
 function addInto(acc: Float64Array, v: ArrayLike<number>): void {
