@@ -15,6 +15,7 @@ export { type Matrix, matrix } from './compute/matrix.ts'
 export { Rng } from './compute/rng.ts'
 export { type BatchSource, matrixSource } from './core/batch-source.ts'
 export { decodeSafetensors, encodeSafetensors } from './core/safetensors.ts'
+export type { ParamSet, Tensor } from './core/tensor.ts'
 // Data
 export {
   DATA_DEFAULTS,
@@ -42,8 +43,8 @@ export { createHashingFeaturizer, HASHING_DEFAULTS, type HashingOptions } from '
 export { type CreateFeaturizerOptions, createFeaturizer, parseBackbone } from './featurize/registry.ts'
 // Fitters and heads
 export { accumulateRidge, fitRidge, RIDGE_DEFAULTS, type RidgeFit, type RidgeOptions } from './fit/ridge.ts'
-export type { Head, HeadSpec, ParamSet, Tensor } from './heads/head.ts'
-export { createHead, headFromParams } from './heads/registry.ts'
+export type { Head, HeadKind } from './heads/head.ts'
+export { createHead, type HeadSpec, type HeadType, headFromParams, heads } from './heads/registry.ts'
 export { type HubOptions, hubOptionsFromEnv, resolveHubDataset } from './hub/index.ts'
 // Models
 export { FORMAT_VERSION, type ModelConfig, type RatingScale, type TargetStats } from './model/config.ts'
@@ -52,7 +53,16 @@ export { loadRewardModel } from './model/load-model.ts'
 export { RewardModel, type Scored } from './model/reward-model.ts'
 export { saveRewardModel } from './model/save-model.ts'
 // The objective
-export { isLabel, pointwiseRatingLoss, type RatingLoss, type RatingLossOptions } from './objectives/rating.ts'
+export type { Objective, ValidationResult } from './objectives/objective.ts'
+export {
+  isLabel,
+  pointwiseRatingLoss,
+  type RatingLoss,
+  type RatingLossOptions,
+  type RatingObjectiveOptions,
+  ratingObjective,
+} from './objectives/rating.ts'
+export { createObjective, type ObjectiveSpec, type ObjectiveType, objectives } from './objectives/registry.ts'
 // The whole jobs
 export { TRAIN_MODEL_DEFAULTS, type TrainRewardModelOptions } from './pipeline/options.ts'
 export { type ScoredRow, scoreFile } from './pipeline/score-file.ts'
@@ -61,5 +71,5 @@ export { renderReport, writeReport } from './report/render-report.ts'
 // Serving
 export { type BuildServerOptions, buildServer } from './serve/app.ts'
 export { buildFeatureStore, cachedFeatureStore, type FeatureStoreOptions } from './store/build-store.ts'
-export { TRAIN_DEFAULTS, type TrainOptions } from './train/options.ts'
+export { type EpochRecord, TRAIN_DEFAULTS, type TrainOptions } from './train/options.ts'
 export { type TrainResult, train } from './train/train.ts'

@@ -11,8 +11,7 @@
 import { decodeSafetensors } from '../core/safetensors.ts'
 import { RewardfitError } from '../errors.ts'
 import { createHashingFeaturizer } from '../featurize/hashing.ts'
-import type { HeadSpec } from '../heads/head.ts'
-import { headFromParams } from '../heads/registry.ts'
+import { type HeadSpec, headFromParams } from '../heads/registry.ts'
 import type { ModelConfig } from '../model/config.ts'
 import { RewardModel } from '../model/reward-model.ts'
 

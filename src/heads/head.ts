@@ -9,23 +9,39 @@ import type { ParamSet } from '../core/tensor.ts'
 
 export type { ParamSet, Tensor } from '../core/tensor.ts'
 
-export interface LinearHeadSpec {
-  type: 'linear'
+/** The fields every head spec has; each head type adds its own (in its file). */
+export interface BaseHeadSpec {
+  /** The registry key. */
+  type: string
   inputDim: number
   outputs: number
 }
-export interface MlpHeadSpec {
-  type: 'mlp'
-  inputDim: number
-  outputs: number
-  /** One or two hidden layer widths. */
+
+/** Training options a head type may read to build its spec. */
+export interface HeadOptions {
   hidden: number[]
   activation: 'gelu' | 'relu'
-  /** Dropout on hidden activations during training, in [0, 1). */
   dropout: number
 }
-export type HeadSpec = LinearHeadSpec | MlpHeadSpec
-export type HeadType = HeadSpec['type']
+
+/** A head as the fused epoch runs it: affine layers [d, ...hidden, k], one activation, dropout between. */
+export interface AffineLayers {
+  widths: number[]
+  activation: 'gelu' | 'relu'
+  dropout: number
+}
+
+/** A head type: its file exports one of these, and src/heads/registry.ts lists it. */
+export interface HeadKind<S extends BaseHeadSpec> {
+  /** Checks the spec's own fields (inputDim and outputs are checked by the registry); OptionError naming the field. */
+  validate(spec: S): void
+  /** Parameter names and shapes, PyTorch layout, in init order. */
+  paramShapes(spec: S): Record<string, number[]>
+  build(spec: S, params: ParamSet): Head
+  fromOptions(o: HeadOptions, inputDim: number, outputs: number): S
+  /** How the fused epoch runs it; null if it is not a stack of affine layers. */
+  layers(spec: S): AffineLayers | null
+}
 
 export interface ForwardResult {
   /** [n, outputs] */
@@ -35,7 +51,7 @@ export interface ForwardResult {
 }
 
 export interface Head {
-  readonly spec: HeadSpec
+  readonly spec: BaseHeadSpec
   /** Learned state; mutated in place by optimizers. */
   readonly params: ParamSet
   /** Training forward pass (dropout active when `train` and an rng is given). */

@@ -11,7 +11,19 @@
  */
 import { gemm } from '../compute/matmul.ts'
 import type { Matrix } from '../compute/matrix.ts'
-import type { ForwardResult, Head, LinearHeadSpec, ParamSet } from './head.ts'
+import type { BaseHeadSpec, ForwardResult, Head, HeadKind, ParamSet } from './head.ts'
+
+export interface LinearHeadSpec extends BaseHeadSpec {
+  type: 'linear'
+}
+
+export const linearHead: HeadKind<LinearHeadSpec> = {
+  validate() {},
+  paramShapes: (s) => ({ 'linear.weight': [s.outputs, s.inputDim], 'linear.bias': [s.outputs] }),
+  build: (s, params) => new LinearHead(s, params),
+  fromOptions: (_, inputDim, outputs) => ({ type: 'linear', inputDim, outputs }),
+  layers: (s) => ({ widths: [s.inputDim, s.outputs], activation: 'relu', dropout: 0 }),
+}
 
 export class LinearHead implements Head {
   constructor(

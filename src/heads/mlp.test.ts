@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { type Matrix, matrix } from '../compute/matrix.ts'
 import { Rng } from '../compute/rng.ts'
 import { gradientCheck } from './gradient-check.ts'
-import type { MlpHeadSpec } from './head.ts'
+import type { MlpHeadSpec } from './mlp.ts'
 import { createHead } from './registry.ts'
 
 const rand = (rng: Rng, r: number, c: number): Matrix =>

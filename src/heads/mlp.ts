@@ -14,9 +14,54 @@
 import { gemm } from '../compute/matmul.ts'
 import type { Matrix } from '../compute/matrix.ts'
 import type { Rng } from '../compute/rng.ts'
+import { OptionError } from '../errors.ts'
 import { activations } from './activations.ts'
-import type { ForwardResult, Head, MlpHeadSpec, ParamSet } from './head.ts'
+import type { BaseHeadSpec, ForwardResult, Head, HeadKind, ParamSet } from './head.ts'
 import { affine, columnSums, weightMatrix } from './linear.ts'
+
+export interface MlpHeadSpec extends BaseHeadSpec {
+  type: 'mlp'
+  /** One or two hidden layer widths. */
+  hidden: number[]
+  activation: 'gelu' | 'relu'
+  /** Dropout on hidden activations during training, in [0, 1). */
+  dropout: number
+}
+
+export const mlpHead: HeadKind<MlpHeadSpec> = {
+  validate(spec) {
+    if (!Array.isArray(spec.hidden) || spec.hidden.length < 1 || spec.hidden.length > 2) {
+      throw new OptionError('head.hidden', spec.hidden, 'one or two hidden layer widths, e.g. [256] or [512, 128]')
+    }
+    for (const h of spec.hidden) {
+      if (!Number.isInteger(h) || h < 1) throw new OptionError('head.hidden', h, 'a positive integer')
+    }
+    if (spec.activation !== 'gelu' && spec.activation !== 'relu') {
+      throw new OptionError('head.activation', spec.activation, "'gelu' or 'relu'")
+    }
+    if (!(spec.dropout >= 0 && spec.dropout < 1))
+      throw new OptionError('head.dropout', spec.dropout, 'a number in [0, 1)')
+  },
+  paramShapes(spec) {
+    const widths = [spec.inputDim, ...spec.hidden, spec.outputs]
+    const shapes: Record<string, number[]> = {}
+    for (let l = 0; l + 1 < widths.length; l++) {
+      shapes[`layers.${l}.weight`] = [widths[l + 1], widths[l]]
+      shapes[`layers.${l}.bias`] = [widths[l + 1]]
+    }
+    return shapes
+  },
+  build: (spec, params) => new MlpHead(spec, params),
+  fromOptions: (o, inputDim, outputs) => ({
+    type: 'mlp',
+    inputDim,
+    outputs,
+    hidden: [...o.hidden],
+    activation: o.activation,
+    dropout: o.dropout,
+  }),
+  layers: (s) => ({ widths: [s.inputDim, ...s.hidden, s.outputs], activation: s.activation, dropout: s.dropout }),
+}
 
 export class MlpHead implements Head {
   constructor(

@@ -2,9 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Rng } from '../compute/rng.ts'
 import { ModelFolderError, OptionError } from '../errors.ts'
-import type { HeadSpec } from './head.ts'
-import { createHead, headFromParams } from './registry.ts'
-import { paramShapes } from './shapes.ts'
+import { createHead, type HeadSpec, headFromParams, paramShapes } from './registry.ts'
 
 const mlp: HeadSpec = { type: 'mlp', inputDim: 16, outputs: 3, hidden: [8, 4], activation: 'gelu', dropout: 0.1 }
 

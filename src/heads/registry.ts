@@ -1,51 +1,59 @@
 /**
- * Builds heads by their config.json key: fresh (seeded, torch-like init) or from saved parameters.
+ * The head registry: a table from the config.json key to the head type's file. Adding a head type
+ * is one file exporting a HeadKind and one line here; everything else (validation, init, loading,
+ * training options, the fused epoch) reads the table.
  *
  * @example
  *   const head = createHead({ type: 'linear', inputDim: 768, outputs: 5 }, new Rng(42))
  *   const same = headFromParams(head.spec, head.params)
  */
 import type { Rng } from '../compute/rng.ts'
+import type { ParamSet } from '../core/tensor.ts'
 import { ModelFolderError, OptionError } from '../errors.ts'
-import type { Head, HeadSpec, LinearHeadSpec, MlpHeadSpec, ParamSet } from './head.ts'
-import { LinearHead } from './linear.ts'
-import { MlpHead } from './mlp.ts'
-import { paramShapes } from './shapes.ts'
+import type { AffineLayers, BaseHeadSpec, Head, HeadKind, HeadOptions } from './head.ts'
+import { linearHead } from './linear.ts'
+import { mlpHead } from './mlp.ts'
 
 export const heads = {
-  linear: (spec: LinearHeadSpec, params: ParamSet): Head => new LinearHead(spec, params),
-  mlp: (spec: MlpHeadSpec, params: ParamSet): Head => new MlpHead(spec, params),
+  linear: linearHead,
+  mlp: mlpHead,
 }
 /** The registry keys, as written to config.json. */
 export type HeadType = keyof typeof heads
+type SpecOf<K> = K extends HeadKind<infer S> ? S : never
+/** Every head type's spec (config.json's "head"). */
+export type HeadSpec = SpecOf<(typeof heads)[HeadType]>
+export const HEAD_TYPES = Object.keys(heads) as HeadType[]
+
+const kindOf = (spec: BaseHeadSpec): HeadKind<BaseHeadSpec> =>
+  heads[spec.type as HeadType] as unknown as HeadKind<BaseHeadSpec>
 
 /** Throws OptionError for a spec no head can be built from. */
-export function validateHeadSpec(spec: HeadSpec): void {
-  if (!(spec.type in heads)) {
-    throw new OptionError(
-      'head.type',
-      spec.type,
-      `one of ${Object.keys(heads)
-        .map((k) => `'${k}'`)
-        .join(', ')}`,
-    )
+export function validateHeadSpec(spec: BaseHeadSpec): void {
+  if (!Object.hasOwn(heads, spec.type)) {
+    throw new OptionError('head.type', spec.type, `one of ${HEAD_TYPES.map((k) => `'${k}'`).join(', ')}`)
   }
   const positiveInt = (name: string, v: unknown): void => {
     if (!Number.isInteger(v) || (v as number) < 1) throw new OptionError(name, v, 'a positive integer')
   }
   positiveInt('head.inputDim', spec.inputDim)
   positiveInt('head.outputs', spec.outputs)
-  if (spec.type === 'mlp') {
-    if (!Array.isArray(spec.hidden) || spec.hidden.length < 1 || spec.hidden.length > 2) {
-      throw new OptionError('head.hidden', spec.hidden, 'one or two hidden layer widths, e.g. [256] or [512, 128]')
-    }
-    for (const h of spec.hidden) positiveInt('head.hidden', h)
-    if (spec.activation !== 'gelu' && spec.activation !== 'relu') {
-      throw new OptionError('head.activation', spec.activation, "'gelu' or 'relu'")
-    }
-    if (!(spec.dropout >= 0 && spec.dropout < 1))
-      throw new OptionError('head.dropout', spec.dropout, 'a number in [0, 1)')
-  }
+  kindOf(spec).validate(spec)
+}
+
+/** Parameter names and shapes in PyTorch's nn.Linear layout (weight [out, in]), in init order. */
+export function paramShapes(spec: BaseHeadSpec): Record<string, number[]> {
+  return kindOf(spec).paramShapes(spec)
+}
+
+/** The spec of a head type that training options ask for. */
+export function headSpecFromOptions(type: HeadType, o: HeadOptions, inputDim: number, outputs: number): HeadSpec {
+  return heads[type].fromOptions(o, inputDim, outputs)
+}
+
+/** The head as a stack of affine layers (how the fused epoch runs it), or null if it is not one. */
+export function headLayers(spec: BaseHeadSpec): AffineLayers | null {
+  return kindOf(spec).layers(spec)
 }
 
 /**
@@ -55,19 +63,16 @@ export function validateHeadSpec(spec: HeadSpec): void {
 export function createHead(spec: HeadSpec, rng: Rng): Head {
   validateHeadSpec(spec)
   const params: ParamSet = {}
-  for (const [name, shape] of Object.entries(paramShapes(spec))) {
-    const fanIn = name.endsWith('.weight') ? shape[1] : weightFanIn(spec, name)
+  const shapes = paramShapes(spec)
+  for (const [name, shape] of Object.entries(shapes)) {
+    // A bias takes the fan-in of its layer's weight.
+    const fanIn = name.endsWith('.weight') ? shape[1] : shapes[name.replace(/\.bias$/, '.weight')][1]
     const bound = 1 / Math.sqrt(fanIn)
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1))
     for (let i = 0; i < data.length; i++) data[i] = (2 * rng.float() - 1) * bound
     params[name] = { shape: [...shape], data }
   }
-  return build(spec, params)
-}
-
-/** The fan-in of the layer a bias belongs to. */
-function weightFanIn(spec: HeadSpec, biasName: string): number {
-  return paramShapes(spec)[biasName.replace(/\.bias$/, '.weight')][1]
+  return kindOf(spec).build(spec, params)
 }
 
 /** A head over saved parameters (not copied); names and shapes must match `paramShapes(spec)`. */
@@ -90,9 +95,5 @@ export function headFromParams(spec: HeadSpec, params: ParamSet, source = 'head.
   if (extra.length > 0)
     throw new ModelFolderError(source, `unexpected tensors ${extra.join(', ')} for a ${spec.type} head`)
   // Re-keyed in paramShapes order (files may sort names), so iteration order never depends on the source.
-  return build(spec, Object.fromEntries(Object.keys(want).map((k) => [k, params[k]])))
-}
-
-function build(spec: HeadSpec, params: ParamSet): Head {
-  return spec.type === 'linear' ? heads.linear(spec, params) : heads.mlp(spec, params)
+  return kindOf(spec).build(spec, Object.fromEntries(Object.keys(want).map((k) => [k, params[k]])))
 }

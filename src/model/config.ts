@@ -2,7 +2,7 @@
 
 import type { RatingScale, TargetStats } from '../core/targets.ts'
 import type { FeaturizerSpec } from '../featurize/featurizer.ts'
-import type { HeadSpec } from '../heads/head.ts'
+import type { HeadSpec } from '../heads/registry.ts'
 
 export const FORMAT_VERSION = 1
 

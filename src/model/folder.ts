@@ -15,7 +15,7 @@ import { z } from 'zod'
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../core/safetensors.ts'
 import { ModelFolderError } from '../errors.ts'
 import type { ParamSet } from '../heads/head.ts'
-import { paramShapes } from '../heads/shapes.ts'
+import { paramShapes } from '../heads/registry.ts'
 import { FORMAT_VERSION, type ModelConfig } from './config.ts'
 
 export const CONFIG_FILE = 'config.json'

@@ -31,8 +31,9 @@ export interface Checkpoint {
   rngState: number[]
   params: ParamSet
   optimizer: OptimizerState
-  best: { params: ParamSet; epoch: number; valLRating: number | null }
-  /** Epochs since the validation L_rating last improved. */
+  /** The best weights so far by the objective's validation value. */
+  best: { params: ParamSet; epoch: number; value: number | null }
+  /** Epochs since the objective's validation value last improved. */
   badEpochs: number
   /** Early stopping fired: a resume has nothing left to do. */
   stopped: boolean
@@ -57,7 +58,7 @@ export async function saveCheckpoint(dir: string, c: Checkpoint): Promise<void> 
     step: c.step,
     rngState: c.rngState,
     optimizerStep: c.optimizer.step,
-    best: { epoch: c.best.epoch, valLRating: c.best.valLRating },
+    best: { epoch: c.best.epoch, value: c.best.value },
     badEpochs: c.badEpochs,
     stopped: c.stopped,
     targetStats: c.targetStats,
@@ -85,7 +86,7 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint | null> {
       { cause },
     )
   let file: ReturnType<typeof decodeSafetensors>
-  let meta: Record<string, unknown> & { best: { epoch: number; valLRating: number | null } }
+  let meta: Record<string, unknown> & { best: { epoch: number; value: number | null } }
   try {
     file = decodeSafetensors(bytes, path)
     meta = JSON.parse(file.metadata.checkpoint ?? 'null')
@@ -111,7 +112,7 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint | null> {
     rngState: meta.rngState as number[],
     params,
     optimizer: { step: meta.optimizerStep as number, buffers },
-    best: { params: best, epoch: meta.best.epoch, valLRating: meta.best.valLRating },
+    best: { params: best, epoch: meta.best.epoch, value: meta.best.value },
     badEpochs: meta.badEpochs as number,
     stopped: meta.stopped as boolean,
     targetStats: meta.targetStats as TargetStats[],

@@ -8,6 +8,7 @@ import { Rng } from '../compute/rng.ts'
 import { matrixSource } from '../core/batch-source.ts'
 import type { ParamSet } from '../heads/head.ts'
 import { createHead } from '../heads/registry.ts'
+import { ratingObjective } from '../objectives/rating.ts'
 import { AdamW } from '../optim/adamw.ts'
 import { fusedEpoch } from './fused-epoch.ts'
 import { resolveTrainOptions, type TrainOptions } from './options.ts'
@@ -105,13 +106,14 @@ test('fusedEpoch declines (returns null) when a batch has no label, so the plain
     head,
     opt: new AdamW([0.9, 0.999], 1e-8, 0),
     rng: new Rng(0),
+    objective: ratingObjective(),
     x,
-    z,
+    y: z,
+    labels: z,
+    stats: [{ mean: 0, std: 1 }],
     step0: 0,
     schedule: { kind: 'constant', lr: 0.1, totalSteps: 2, warmupSteps: 0 } as const,
     o: resolveTrainOptions({ batchSize: 2 }),
-    weights: [1],
-    std: [1],
   }
   assert.equal(await fusedEpoch({ ...args, order: Uint32Array.of(1, 2, 0, 3) }), null)
   assert.deepEqual(bytes(head.params), before)

@@ -1,22 +1,22 @@
 /**
  * A whole training epoch as ONE onnxruntime graph: a Loop over the epoch's mini-batches whose body
- * gathers the batch, runs the head forward, the masked L_rating gradient, the exact backward pass,
- * optional global-norm clipping and the AdamW update. It computes what the plain path (train.ts
+ * gathers the batch, runs the head forward, the objective's gradient (its piece of graph, from
+ * src/objectives), the exact backward pass, optional global-norm clipping and the AdamW update. It computes what the plain path (train.ts
  * runEpoch: head.forward / backward, clipGradNorm, AdamW.step) computes, in float32 throughout
  * instead of float64 scalar arithmetic, so the two agree to rounding (fused-epoch.test.ts).
  *
  * Why: a step of the linear head is ~1 M multiply-adds; per-call costs (a JS gather copy, three
  * onnxruntime calls, loss and optimizer loops) dominate it. One call per epoch removes them all.
  *
- *     per step s:  x = X[idx[s]],  z = Z[idx[s]]                    (Z standardized, NaN = missing)
- *                  r = head(x);  m = ¬isNaN(z);  G = 2·w·m·(r - z)/Σm   (∂(-L_rating)/∂r)
+ *     per step s:  x = X[rows of idx[s]],  z = labels[idx[s]]      (labels as the objective prepares them)
+ *                  r = head(x);  G = ∂(-L)/∂r from the objective's piece
  *                  grads by backprop;  clip;  AdamW with (lr/(1-β₁ᵗ), √(1-β₂ᵗ), 1 - lr·λ) from sched[s]
  *
- * Supports linear and MLP heads (with dropout) trained by AdamW on in-memory data (canFuse); anything
- * else takes the plain path.
+ * Supports heads that are stacks of affine layers (linear, MLP with dropout) trained by AdamW on
+ * in-memory data, for objectives with a graph piece (canFuse); anything else takes the plain path.
  *
  * @example
- *   if (canFuse(o, spec, source)) await fusedEpoch({ head, opt, x, z, order, ... })
+ *   if (canFuse(o, objective, source)) await fusedEpoch({ head, objective, opt, x, y, labels, order, ... })
  */
 import type { Matrix } from '../compute/matrix.ts'
 import {
@@ -31,14 +31,17 @@ import {
 import type { Rng } from '../compute/rng.ts'
 import { computeThreads, ort } from '../compute/session.ts'
 import type { BatchSource } from '../core/batch-source.ts'
+import type { TargetStats } from '../core/targets.ts'
 import type { Head } from '../heads/head.ts'
+import { headLayers } from '../heads/registry.ts'
+import type { FusedObjective, Objective } from '../objectives/objective.ts'
 import type { Optimizer } from '../optim/optimizer.ts'
 import { learningRate, type Schedule } from '../optim/schedule.ts'
 import type { ResolvedTrainOptions } from './options.ts'
 
-/** The fused path covers AdamW without dropout on an in-memory source; the plain path does the rest. */
-export function canFuse(o: ResolvedTrainOptions, source: BatchSource): boolean {
-  return o.optimizer === 'adamw' && source.inMemory !== undefined
+/** The fused path covers AdamW on an in-memory source for objectives with a graph piece; the plain path does the rest. */
+export function canFuse(o: ResolvedTrainOptions, objective: Objective, source: BatchSource): boolean {
+  return o.optimizer === 'adamw' && source.inMemory !== undefined && objective.fused !== null
 }
 
 interface GraphShape {
@@ -52,6 +55,10 @@ interface GraphShape {
   decay: boolean
   betas: [number, number]
   eps: number
+  /** Feature rows per example (a pair: 2); idx holds examples. */
+  rowsPerExample: number
+  /** Label values per example. */
+  labelWidth: number
 }
 
 const f32 = (name: string, v: number): Initializer => ({ name, dtype: DType.float, dims: [], data: Float32Array.of(v) })
@@ -63,7 +70,7 @@ const i64 = (name: string, v: number[], dims: number[] = []): Initializer => ({
 })
 
 /** Builds the epoch graph. Parameter order: W0, b0, W1, b1, … (PyTorch layout, W [out, in]). */
-export function buildEpochGraph(g: GraphShape): GraphSpec {
+export function buildEpochGraph(g: GraphShape, objective: FusedObjective, stats: TargetStats[]): GraphSpec {
   const L = g.widths.length - 1
   const pNames = Array.from({ length: L }, (_, l) => [`W${l}`, `b${l}`]).flat()
   const pShapes = Array.from({ length: L }, (_, l) => [[g.widths[l + 1], g.widths[l]], [g.widths[l + 1]]]).flat()
@@ -73,8 +80,16 @@ export function buildEpochGraph(g: GraphShape): GraphSpec {
 
   // The batch and this step's optimizer scalars.
   n('Gather', ['idx', 'it'], ['ib'], { axis: { int: 0 } })
-  n('Gather', ['X', 'ib'], ['a0'], { axis: { int: 0 } })
-  n('Gather', ['Z', 'ib'], ['zt'], { axis: { int: 0 } })
+  n('Gather', ['labels', 'ib'], ['zt'], { axis: { int: 0 } })
+  if (g.rowsPerExample === 1) n('Gather', ['X', 'ib'], ['a0'], { axis: { int: 0 } })
+  else {
+    // Example e owns rows e·R .. e·R + R-1 of X: gather [B, R] row indices, flattened in that order.
+    n('Mul', ['ib', 'rpe'], ['rb'])
+    n('Unsqueeze', ['rb', 'axes1'], ['rb1'])
+    n('Add', ['rb1', 'rowOffsets'], ['rows2'])
+    n('Reshape', ['rows2', 'flat'], ['rows'])
+    n('Gather', ['X', 'rows'], ['a0'], { axis: { int: 0 } })
+  }
   n('Gather', ['sched', 'it'], ['sc'], { axis: { int: 0 } })
   n('Gather', ['sc', 'c0'], ['stepSize'], { axis: { int: 0 } })
   n('Gather', ['sc', 'c1'], ['bc2s'], { axis: { int: 0 } })
@@ -103,19 +118,9 @@ export function buildEpochGraph(g: GraphShape): GraphSpec {
   }
   const r = `y${L - 1}`
 
-  // Masked gradient of -L_rating: G = 2·w·m·(r - z)/Σm, and the step's Σ w·std²·m·(r - z)² for train L_rating.
-  n('IsNaN', ['zt'], ['nan'])
-  n('Not', ['nan'], ['keep'])
-  n('Cast', ['keep'], ['mf'], { to: { int: DType.float } })
-  n('Where', ['nan', 'zero', 'zt'], ['zc'])
-  n('ReduceSum', ['mf'], ['cnt'], { keepdims: { int: 0 } })
-  n('Sub', [r, 'zc'], ['diff'])
-  n('Mul', ['diff', 'mf'], ['dm'])
-  n('Mul', ['dm', 'lw2'], ['gs'])
-  n('Div', ['gs', 'cnt'], [`G${L - 1}`])
-  n('Mul', ['dm', 'dm'], ['sq'])
-  n('Mul', ['sq', 'lwStd2'], ['sqw'])
-  n('ReduceSum', ['sqw'], ['lossSum'], { keepdims: { int: 0 } })
+  // The objective: G = ∂(-L)/∂r, and the step's summed value and count for the train value.
+  objective.nodes((spec) => body.push(spec), { out: r, labels: 'zt', grad: `G${L - 1}`, sum: 'lossSum', count: 'cnt' })
+  const objectiveInputs = objective.inputs(stats).map((i) => i.info)
 
   // Backward.
   for (let l = L - 1; l >= 0; l--) {
@@ -212,11 +217,10 @@ export function buildEpochGraph(g: GraphShape): GraphSpec {
     ],
     inputs: [
       tensorInfo('X', F, ['n', g.widths[0]]),
-      tensorInfo('Z', F, ['n', g.widths[L]]),
+      tensorInfo('labels', F, ['examples', g.labelWidth]),
       tensorInfo('idx', DType.int32, ['steps', 'batch']),
       tensorInfo('sched', F, ['steps', 3]),
-      tensorInfo('lw2', F, [g.widths[L]]),
-      tensorInfo('lwStd2', F, [g.widths[L]]),
+      ...objectiveInputs,
       tensorInfo('clip', F, []),
       tensorInfo('trip', DType.int64, []),
       tensorInfo('cond', DType.bool, []),
@@ -258,6 +262,16 @@ export function buildEpochGraph(g: GraphShape): GraphSpec {
       i64('c1', [1]),
       i64('c2', [2]),
       i64('axes0', [0], [1]),
+      i64('axes1', [1], [1]),
+      i64('flat', [-1], [1]),
+      { name: 'rpe', dtype: DType.int32, dims: [], data: Int32Array.of(g.rowsPerExample) },
+      {
+        name: 'rowOffsets',
+        dtype: DType.int32,
+        dims: [1, g.rowsPerExample],
+        data: Int32Array.from({ length: g.rowsPerExample }, (_, j) => j),
+      },
+      ...objective.constants,
     ],
   }
   // Only the constants this variant uses (onnxruntime warns about the others).
@@ -267,12 +281,18 @@ export function buildEpochGraph(g: GraphShape): GraphSpec {
 
 export interface FusedEpochArgs {
   head: Head
+  /** The objective; its `fused` piece computes the gradient inside the graph. */
+  objective: Objective
   /** An AdamW optimizer; its state is read before and written back after the epoch. */
   opt: Optimizer
+  /** Feature rows of all examples, rowsPerExample per example. */
   x: Matrix
-  /** Standardized targets of all rows, [n, k], NaN = missing. */
-  z: Float32Array
-  /** The epoch's row order. */
+  /** Raw labels of all examples, and the same as the objective's piece reads them (fused.labels). */
+  y: Float32Array
+  labels: Float32Array
+  /** The objective's statistics of the training split. */
+  stats: TargetStats[]
+  /** The epoch's example order. */
   order: Uint32Array
   /** Optimizer steps taken before this epoch (the schedule's position). */
   step0: number
@@ -280,37 +300,38 @@ export interface FusedEpochArgs {
   o: ResolvedTrainOptions
   /** The run's Rng; draws the dropout masks. */
   rng: Rng
-  /** Per-attribute loss weights and the training std (train L_rating on the rating scale). */
-  weights: number[]
-  std: number[]
 }
 
 /**
  * Runs one epoch; updates head.params in place and the optimizer state. Returns the epoch's train
- * L_rating (rating scale), the last lr and the steps taken, or null when some batch has no label
- * (the plain path skips such a batch; the caller then runs the plain path instead).
+ * value (the objective's reported scale), the last lr and the steps taken, or null when the graph
+ * cannot run it: some batch has no label (the plain path skips such a batch), or the head is not a
+ * stack of affine layers. The caller then runs the plain path instead.
  */
-export async function fusedEpoch(
-  a: FusedEpochArgs,
-): Promise<{ trainLRating: number; lr: number; steps: number } | null> {
-  const { head, x, z, order, o } = a
-  const n = x.rows
-  const k = head.spec.outputs
+export async function fusedEpoch(a: FusedEpochArgs): Promise<{ trainValue: number; lr: number; steps: number } | null> {
+  const { head, x, order, o, objective } = a
+  const piece = objective.fused
+  const layers = headLayers(head.spec)
+  if (piece === null || layers === null) return null
+  const R = objective.rowsPerExample
+  const n = order.length
+  const labelWidth = a.labels.length / n
   const B = o.batchSize
   const steps = Math.ceil(n / B)
-  for (let s = 0; s < steps; s++) if (!batchHasLabel(z, order, s * B, Math.min(n, s * B + B), k)) return null
-  const spec = head.spec
-  const widths = spec.type === 'linear' ? [spec.inputDim, k] : [spec.inputDim, ...spec.hidden, k]
+  for (let s = 0; s < steps; s++) {
+    if (!batchHasLabel(objective, a.y, a.stats, order, s * B, Math.min(n, s * B + B))) return null
+  }
   const shape: GraphShape = {
-    widths,
-    activation: spec.type === 'mlp' ? spec.activation : 'relu',
-    dropout: spec.type === 'mlp' ? spec.dropout : 0,
+    ...layers,
     clip: o.clipNorm > 0,
     decay: o.weightDecay > 0,
     betas: o.betas,
     eps: o.eps,
+    rowsPerExample: R,
+    labelWidth,
   }
-  const session = await epochSession(shape, o.batchSize)
+  const widths = layers.widths
+  const session = await epochSession(shape, o.batchSize * R, piece, objective.spec, a.stats)
   const names = Array.from({ length: widths.length - 1 }, (_, l) => [`W${l}`, `b${l}`]).flat()
   const paramKeys = Object.keys(head.params) // paramShapes order: weight, bias per layer, as names
   const state = a.opt.state()
@@ -324,8 +345,9 @@ export async function fusedEpoch(
     carried[`m${p}_0`] = T(buf('exp_avg', paramKeys[i], t.data.length), t.shape)
     carried[`v${p}_0`] = T(buf('exp_avg_sq', paramKeys[i], t.data.length), t.shape)
   })
-  const lw2 = Float32Array.from(a.weights, (w) => 2 * w)
-  const lwStd2 = Float32Array.from(a.weights, (w, i) => w * a.std[i] * a.std[i])
+  const objectiveInputs = Object.fromEntries(
+    piece.inputs(a.stats).map((i) => [i.info.name, T(i.data, i.info.shape as number[])]),
+  )
   const [b1, b2] = o.betas
   // Full batches in one Loop call; a partial last batch in a second call of the same graph.
   const full = Math.floor(n / B)
@@ -348,14 +370,13 @@ export async function fusedEpoch(
       sched[s * 3 + 2] = 1 - lr * o.weightDecay
     }
     const res = await session.run({
-      X: T(x.data, [n, x.cols]),
-      Z: T(z, [n, k]),
+      X: T(x.data, [x.rows, x.cols]),
+      labels: T(a.labels, [n, labelWidth]),
       idx: new ort.Tensor('int32', idx, [count_, rows]),
       sched: T(sched, [count_, 3]),
-      lw2: T(lw2, [k]),
-      lwStd2: T(lwStd2, [k]),
+      ...objectiveInputs,
       clip: T(Float32Array.of(o.clipNorm), []),
-      ...dropoutMasks(a.rng, shape, count_, rows),
+      ...dropoutMasks(a.rng, shape, count_, rows * R),
       trip: new ort.Tensor('int64', BigInt64Array.of(BigInt(count_)), []),
       cond: new ort.Tensor('bool', Uint8Array.of(1), []),
       ...carried,
@@ -379,7 +400,7 @@ export async function fusedEpoch(
     buffers[`exp_avg_sq/${paramKeys[i]}`] = Float32Array.from(carried[`v${p}_0`].data as Float32Array)
   })
   a.opt.load({ step: t, buffers })
-  return { trainLRating: -lossSum / count, lr, steps }
+  return { trainValue: piece.value(lossSum, count), lr, steps }
 }
 
 /**
@@ -409,14 +430,21 @@ const sessions = new Map<string, Promise<ort.InferenceSession>>()
  */
 export const FUSED_PARALLEL_MIN_MACS = 16e6
 
-function epochSession(shape: GraphShape, batchSize: number): Promise<ort.InferenceSession> {
+function epochSession(
+  shape: GraphShape,
+  rowsPerStep: number,
+  piece: FusedObjective,
+  objectiveSpec: Record<string, unknown>,
+  stats: TargetStats[],
+): Promise<ort.InferenceSession> {
   let macs = 0
-  for (let l = 0; l + 1 < shape.widths.length; l++) macs += batchSize * shape.widths[l] * shape.widths[l + 1]
+  for (let l = 0; l + 1 < shape.widths.length; l++) macs += rowsPerStep * shape.widths[l] * shape.widths[l + 1]
   const threads = macs < FUSED_PARALLEL_MIN_MACS ? 1 : computeThreads()
-  const key = `${JSON.stringify(shape)}:${threads}`
+  // The graph depends on the objective's options (its nodes), not on the statistics (inputs).
+  const key = `${JSON.stringify(shape)}:${JSON.stringify(objectiveSpec)}:${threads}`
   let s = sessions.get(key)
   if (!s) {
-    s = ort.InferenceSession.create(encodeModel(buildEpochGraph(shape)), {
+    s = ort.InferenceSession.create(encodeModel(buildEpochGraph(shape, piece, stats)), {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
@@ -428,10 +456,14 @@ function epochSession(shape: GraphShape, batchSize: number): Promise<ort.Inferen
   return s
 }
 
-function batchHasLabel(z: Float32Array, order: Uint32Array, start: number, end: number, k: number): boolean {
-  for (let i = start; i < end; i++) {
-    const row = order[i] * k
-    for (let j = 0; j < k; j++) if (!Number.isNaN(z[row + j])) return true
-  }
+function batchHasLabel(
+  objective: Objective,
+  y: Float32Array,
+  stats: TargetStats[],
+  order: Uint32Array,
+  start: number,
+  end: number,
+): boolean {
+  for (let i = start; i < end; i++) if (objective.labelled(y, order[i], stats)) return true
   return false
 }

@@ -6,25 +6,24 @@
  *   o.batchSize   // 256 (the default)
  */
 import { OptionError } from '../errors.ts'
+import { HEAD_TYPES, type HeadType } from '../heads/registry.ts'
+import type { Objective } from '../objectives/objective.ts'
+import type { ObjectiveRecord } from '../objectives/registry.ts'
 import type { OptimizerKind } from '../optim/optimizer.ts'
 import type { ScheduleKind } from '../optim/schedule.ts'
 
-/** One line of the per-epoch metrics stream (onEpoch, and the JSONL log). Metrics on the rating scale. */
-export interface EpochRecord {
+/**
+ * One line of the per-epoch metrics stream (onEpoch, and the JSONL log): the step, the objective's
+ * train value and validation metrics under its own names (ObjectiveRecord), and the time.
+ */
+export type EpochRecord = {
   epoch: number
   /** Optimizer steps taken so far. */
   step: number
   /** Learning rate of the epoch's last step. */
   lr: number
-  /** Mean L_rating over the epoch's training batches (before each update), ≤ 0. */
-  trainLRating: number
-  /** Validation metrics; null without a validation split. */
-  valLRating: number | null
-  valMse: number | null
-  valRmse: number | null
-  valRmseByAttribute: number[] | null
   seconds: number
-}
+} & ObjectiveRecord
 
 export interface StepProgress {
   epoch: number
@@ -36,7 +35,7 @@ export interface StepProgress {
 
 export interface TrainOptions {
   /** Head registry key. */
-  head?: 'linear' | 'mlp'
+  head?: HeadType
   /** MLP hidden widths, one or two layers. */
   hidden?: number[]
   /** MLP activation; 'gelu' is the exact erf form, as torch's nn.GELU(). */
@@ -66,9 +65,11 @@ export interface TrainOptions {
   clipNorm?: number
   /** Seeds init, shuffling and dropout: the same seed gives bit-identical weights. */
   seed?: number
-  /** Stop after this many epochs without a better validation L_rating; 0 never stops early. */
+  /** Stop after this many epochs without a better validation value of the objective; 0 never stops early. */
   patience?: number
-  /** Per-attribute weights in L_rating (each ≥ 0); null = all 1. */
+  /** What to maximize (src/objectives/registry.ts); null = L_rating weighted by lossWeights. */
+  objective?: Objective | null
+  /** Per-attribute weights in L_rating (each ≥ 0); null = all 1. Only with the default objective. */
   lossWeights?: number[] | null
   /** Append one JSON object per epoch to this file (truncated at the start of a fresh run). */
   logPath?: string | null
@@ -106,6 +107,7 @@ export const TRAIN_DEFAULTS = {
   clipNorm: 1,
   seed: 42,
   patience: 3,
+  objective: null,
   lossWeights: null,
   logPath: null,
   checkpointDir: null,
@@ -134,7 +136,7 @@ export function resolveTrainOptions(options: TrainOptions = {}): ResolvedTrainOp
     if (typeof v !== 'number' || !ok(v)) throw new OptionError(name, v, expected)
   }
   const posInt = (v: number) => Number.isInteger(v) && v >= 1
-  oneOf('head', ['linear', 'mlp'])
+  oneOf('head', HEAD_TYPES)
   oneOf('activation', ['gelu', 'relu'])
   oneOf('optimizer', ['adamw', 'sgd'])
   oneOf('schedule', ['constant', 'cosine'])
@@ -161,6 +163,13 @@ export function resolveTrainOptions(options: TrainOptions = {}): ResolvedTrainOp
     }
     if (!o.lossWeights.some((w) => w > 0))
       throw new OptionError('lossWeights', o.lossWeights, 'at least one weight > 0')
+  }
+  if (o.objective !== null && o.lossWeights !== null) {
+    throw new OptionError(
+      'lossWeights',
+      o.lossWeights,
+      "null when an objective is given (pass the weights to the rating objective: createObjective({ type: 'rating', weights }))",
+    )
   }
   if (o.resume && o.checkpointDir === null) {
     throw new OptionError('resume', true, 'resume only together with checkpointDir (where the checkpoint is)')

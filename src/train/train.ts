@@ -1,14 +1,15 @@
 /**
- * Fits a reward head by MAXIMIZING L_rating = -E[(s - r)²] with mini-batch AdamW or SGD.
- * The head sees standardized targets (per attribute, fitted on the training split); validation
- * metrics are on the rating scale. Early stopping on validation L_rating restores the best weights.
+ * Fits a reward head by MAXIMIZING an objective (src/objectives: L_rating by default) with
+ * mini-batch AdamW or SGD. The objective says what the head learns (for L_rating: standardized
+ * targets, per attribute, fitted on the training split) and how validation is measured; early
+ * stopping on the objective's validation value restores the best weights.
  *
- * The sign: pointwiseRatingLoss returns ∂L/∂r; optimizers minimize, so the head's backward gets
- * -∂L/∂r and the update descends on -L_rating, i.e. ascends L_rating.
+ * The sign: an objective returns ∂L/∂out; optimizers minimize, so the head's backward gets
+ * -∂L/∂out and the update descends on -L, i.e. ascends L.
  *
  * @example
  *   const res = await train({ train: matrixSource(x, y, 5), val: matrixSource(xv, yv, 5) }, { head: 'mlp', epochs: 10 })
- *   res.bestValLRating   // -0.52  (≤ 0, higher is better)
+ *   res.bestValue        // -0.52  (validation L_rating: ≤ 0, higher is better)
  *   res.targetStats      // [{ mean, std }, ...]: score_a = mean_a + std_a · out_a
  */
 import { appendFile, mkdir, writeFile } from 'node:fs/promises'
@@ -16,10 +17,12 @@ import { dirname } from 'node:path'
 import { Rng } from '../compute/rng.ts'
 import type { BatchSource } from '../core/batch-source.ts'
 import type { TargetStats } from '../core/targets.ts'
+import type { ParamSet } from '../core/tensor.ts'
 import { OptionError, RewardfitError } from '../errors.ts'
-import type { Head, HeadSpec, ParamSet } from '../heads/head.ts'
-import { createHead, headFromParams } from '../heads/registry.ts'
-import { pointwiseRatingLoss } from '../objectives/rating.ts'
+import type { Head } from '../heads/head.ts'
+import { createHead, type HeadSpec, headFromParams, headSpecFromOptions } from '../heads/registry.ts'
+import type { Objective } from '../objectives/objective.ts'
+import { createObjective } from '../objectives/registry.ts'
 import { clipGradNorm } from '../optim/clip.ts'
 import { createOptimizer } from '../optim/create-optimizer.ts'
 import type { Optimizer } from '../optim/optimizer.ts'
@@ -27,7 +30,6 @@ import { learningRate, type Schedule, warmupSteps } from '../optim/schedule.ts'
 import { checkSignature, loadCheckpoint, saveCheckpoint } from './checkpoint.ts'
 import { canFuse, type FusedEpochArgs, fusedEpoch } from './fused-epoch.ts'
 import { type EpochRecord, type ResolvedTrainOptions, resolveTrainOptions, type TrainOptions } from './options.ts'
-import { destandardize, fitTargetStats, standardize } from './target-stats.ts'
 import { validationMetrics } from './validation-metrics.ts'
 
 export interface TrainData {
@@ -36,12 +38,15 @@ export interface TrainData {
 }
 
 export interface TrainResult {
-  /** The best weights by validation L_rating (the last epoch's without a validation split). */
+  /** The best weights by the objective's validation value (the last epoch's without a validation split). */
   head: Head
+  /** How head units map to the reported scale (the objective's statistics of the training split). */
   targetStats: TargetStats[]
   history: EpochRecord[]
   bestEpoch: number
-  /** null without a validation split. */
+  /** The objective's best validation value; null without a validation split. */
+  bestValue: number | null
+  /** bestValue under its first name (the rating objective's validation L_rating). */
   bestValLRating: number | null
 }
 
@@ -53,7 +58,7 @@ interface RunState {
   stats: TargetStats[]
   epoch: number
   step: number
-  best: { params: ParamSet; epoch: number; valLRating: number | null }
+  best: { params: ParamSet; epoch: number; value: number | null }
   badEpochs: number
   stopped: boolean
   history: EpochRecord[]
@@ -61,8 +66,9 @@ interface RunState {
 
 export async function train(data: TrainData, options: TrainOptions = {}): Promise<TrainResult> {
   const o = resolveTrainOptions(options)
-  checkData(data, o)
-  const spec = headSpec(o, data.train.dim, data.train.attributes)
+  const objective = o.objective ?? createObjective({ type: 'rating', weights: o.lossWeights })
+  checkData(data, o, objective)
+  const spec = headSpec(o, data.train.dim, objective.outputs(data.train))
   const stepsPerEpoch = Math.ceil(data.train.rows / o.batchSize)
   const schedule: Schedule = {
     kind: o.schedule,
@@ -70,38 +76,33 @@ export async function train(data: TrainData, options: TrainOptions = {}): Promis
     totalSteps: o.epochs * stepsPerEpoch,
     warmupSteps: warmupSteps(o.warmupRatio, o.epochs * stepsPerEpoch),
   }
-  const signature = runSignature(o, spec, data)
+  const signature = runSignature(o, objective, spec, data)
   const resumed = o.resume ? await resumeRun(o, spec, signature) : null
-  const state = resumed ?? (await startRun(o, spec, data.train))
+  const state = resumed ?? (await startRun(o, objective, spec, data.train))
   if (!resumed && o.logPath) {
     await mkdir(dirname(o.logPath), { recursive: true })
     await writeFile(o.logPath, '')
   }
-  const weights = o.lossWeights ?? undefined
-  const fused = o.fused && canFuse(o, data.train) ? fusedData(data.train, state.stats, o) : null
+  const fused = o.fused && canFuse(o, objective, data.train) ? fusedData(data.train, objective, state.stats) : null
   while (!state.stopped && state.epoch < o.epochs) {
     const started = performance.now()
     state.epoch++
-    const { trainLRating, lr } = await runEpoch(state, data.train, o, schedule, fused)
-    const val = data.val ? await validationMetrics(state.head, data.val, state.stats, weights) : null
-    if (val === null || state.best.valLRating === null || val.lRating > state.best.valLRating) {
-      state.best = { params: copyParams(state.head.params), epoch: state.epoch, valLRating: val ? val.lRating : null }
+    const { trainValue, lr } = await runEpoch(state, data.train, objective, o, schedule, fused)
+    const val = data.val ? await validationMetrics(state.head, data.val, objective, state.stats) : null
+    if (val === null || state.best.value === null || val.value > state.best.value) {
+      state.best = { params: copyParams(state.head.params), epoch: state.epoch, value: val ? val.value : null }
       state.badEpochs = 0
     } else {
       state.badEpochs++
       if (o.patience > 0 && state.badEpochs >= o.patience) state.stopped = true
     }
-    const record: EpochRecord = {
+    const record = {
       epoch: state.epoch,
       step: state.step,
       lr,
-      trainLRating,
-      valLRating: val ? val.lRating : null,
-      valMse: val ? val.mse : null,
-      valRmse: val ? val.rmse : null,
-      valRmseByAttribute: val ? val.rmseByAttribute : null,
+      ...objective.record(trainValue, val),
       seconds: (performance.now() - started) / 1000,
-    }
+    } as EpochRecord
     state.history.push(record)
     if (o.checkpointDir) await saveCheckpoint(o.checkpointDir, checkpointOf(state, signature))
     if (o.logPath) await appendFile(o.logPath, `${JSON.stringify(record)}\n`)
@@ -115,11 +116,12 @@ export async function train(data: TrainData, options: TrainOptions = {}): Promis
     targetStats: state.stats,
     history: state.history,
     bestEpoch: state.best.epoch,
-    bestValLRating: state.best.valLRating,
+    bestValue: state.best.value,
+    bestValLRating: state.best.value,
   }
 }
 
-function checkData(data: TrainData, o: ResolvedTrainOptions): void {
+function checkData(data: TrainData, o: ResolvedTrainOptions, objective: Objective): void {
   const t = data.train
   if (t.rows < 1) throw new RewardfitError('the training split has no rows; give at least one labelled example')
   const v = data.val
@@ -129,51 +131,64 @@ function checkData(data: TrainData, o: ResolvedTrainOptions): void {
         `${t.dim} x ${t.attributes}; featurize both with the same featurizer and attributes`,
     )
   }
-  if (o.lossWeights !== null && o.lossWeights.length !== t.attributes) {
+  if (o.objective === null && o.lossWeights !== null && o.lossWeights.length !== objective.outputs(t)) {
     throw new OptionError('lossWeights', o.lossWeights, `one weight per attribute (${t.attributes})`)
   }
 }
 
 export function headSpec(o: ResolvedTrainOptions, inputDim: number, outputs: number): HeadSpec {
-  return o.head === 'linear'
-    ? { type: 'linear', inputDim, outputs }
-    : { type: 'mlp', inputDim, outputs, hidden: [...o.hidden], activation: o.activation, dropout: o.dropout }
+  return headSpecFromOptions(o.head, o, inputDim, outputs)
 }
 
 /** What must not change between a run and its resume (anything that changes the weights). */
-function runSignature(o: ResolvedTrainOptions, spec: HeadSpec, data: TrainData): Record<string, unknown> {
+function runSignature(
+  o: ResolvedTrainOptions,
+  objective: Objective,
+  spec: HeadSpec,
+  data: TrainData,
+): Record<string, unknown> {
   // `fused` is left in: the fused and plain paths agree only to rounding, so a resume must not switch.
-  const { logPath, checkpointDir, resume, onEpoch, onStep, stopAfterEpoch, ...rest } = o
+  const { logPath, checkpointDir, resume, onEpoch, onStep, stopAfterEpoch, objective: _, ...rest } = o
   return {
     ...rest,
+    objective: objective.spec,
     head: spec,
     trainRows: data.train.rows,
     valRows: data.val?.rows ?? null,
   }
 }
 
-async function startRun(o: ResolvedTrainOptions, spec: HeadSpec, source: BatchSource): Promise<RunState> {
+async function startRun(
+  o: ResolvedTrainOptions,
+  objective: Objective,
+  spec: HeadSpec,
+  source: BatchSource,
+): Promise<RunState> {
   // One Rng drives init, then shuffling and dropout, in a fixed order: the seed fixes every bit.
   const rng = new Rng(o.seed)
   const head = createHead(spec, rng)
   return {
     head,
-    opt: createOptimizer({
-      kind: o.optimizer,
-      weightDecay: o.weightDecay,
-      betas: o.betas,
-      eps: o.eps,
-      momentum: o.momentum,
-    }),
+    opt: optimizerFor(o),
     rng,
-    stats: await fitTargetStats(source),
+    stats: await objective.fitStats(source),
     epoch: 0,
     step: 0,
-    best: { params: copyParams(head.params), epoch: 0, valLRating: null },
+    best: { params: copyParams(head.params), epoch: 0, value: null },
     badEpochs: 0,
     stopped: false,
     history: [],
   }
+}
+
+function optimizerFor(o: ResolvedTrainOptions): Optimizer {
+  return createOptimizer({
+    kind: o.optimizer,
+    weightDecay: o.weightDecay,
+    betas: o.betas,
+    eps: o.eps,
+    momentum: o.momentum,
+  })
 }
 
 async function resumeRun(
@@ -185,13 +200,7 @@ async function resumeRun(
   const c = await loadCheckpoint(dir)
   if (c === null) return null
   checkSignature(dir, c.signature, signature)
-  const opt = createOptimizer({
-    kind: o.optimizer,
-    weightDecay: o.weightDecay,
-    betas: o.betas,
-    eps: o.eps,
-    momentum: o.momentum,
-  })
+  const opt = optimizerFor(o)
   let head: Head
   try {
     head = headFromParams(spec, c.params, `${dir} (param/*)`)
@@ -214,20 +223,29 @@ async function resumeRun(
   }
 }
 
-/** One pass over the training split in a seeded random order; returns the epoch's mean L_rating. */
+/** One pass over the training split in a seeded random order; returns the epoch's mean train value. */
 async function runEpoch(
   s: RunState,
   source: BatchSource,
+  objective: Objective,
   o: ResolvedTrainOptions,
   schedule: Schedule,
   fused: FusedData | null,
-): Promise<{ trainLRating: number; lr: number }> {
+): Promise<{ trainValue: number; lr: number }> {
   const n = source.rows
-  const k = source.attributes
-  const weights = o.lossWeights ?? undefined
   const order = s.rng.permutation(n)
   if (fused) {
-    const r = await fusedEpoch({ ...fused, head: s.head, opt: s.opt, rng: s.rng, order, step0: s.step, schedule, o })
+    const r = await fusedEpoch({
+      ...fused,
+      objective,
+      head: s.head,
+      opt: s.opt,
+      rng: s.rng,
+      order,
+      step0: s.step,
+      schedule,
+      o,
+    })
     if (r !== null) {
       s.step += r.steps
       o.onStep?.({ epoch: s.epoch, step: s.step, rows: s.epoch * n, totalRows: o.epochs * n })
@@ -242,36 +260,34 @@ async function runEpoch(
     const batch = await source.read(order.subarray(start, end))
     lr = learningRate(schedule, s.step)
     s.step++
-    if (batch.y.every(Number.isNaN)) continue // nothing to learn from; the schedule still advances
-    const z = standardize(batch.y, s.stats)
+    if (!anyLabelled(objective, batch.y, end - start, s.stats)) continue // nothing to learn; the schedule still advances
     const f = await s.head.forward(batch.x, { train: true, rng: s.rng })
-    const loss = pointwiseRatingLoss(z, f.out.data, { attributes: k, weights })
-    // Descend on -L_rating: the head backpropagates -∂L/∂r.
+    const loss = objective.batchLoss(batch.y, f.out.data, s.stats)
+    // Descend on -L: the head backpropagates -∂L/∂out.
     const gradOut = new Float32Array(loss.grad.length)
     for (let i = 0; i < gradOut.length; i++) gradOut[i] = -loss.grad[i]
-    const grads = await f.backward({ rows: f.out.rows, cols: k, data: gradOut })
+    const grads = await f.backward({ rows: f.out.rows, cols: f.out.cols, data: gradOut })
     if (o.clipNorm > 0) clipGradNorm(grads, o.clipNorm)
     s.opt.step(s.head.params, grads, lr)
-    // Train L_rating on the rating scale, from this batch's pre-update outputs.
-    const onScale = pointwiseRatingLoss(batch.y, destandardize(f.out.data, s.stats), { attributes: k, weights })
-    sum += onScale.value * onScale.count
-    count += onScale.count
+    // The train value from this batch's pre-update outputs, on the objective's reported scale.
+    sum += loss.value * loss.count
+    count += loss.count
     o.onStep?.({ epoch: s.epoch, step: s.step, rows: (s.epoch - 1) * n + end, totalRows: o.epochs * n })
   }
-  return { trainLRating: count > 0 ? sum / count : Number.NaN, lr }
+  return { trainValue: count > 0 ? sum / count : Number.NaN, lr }
 }
 
-/** What the fused path needs besides the run state: all rows, targets standardized once. */
-type FusedData = Pick<FusedEpochArgs, 'x' | 'z' | 'weights' | 'std'>
+function anyLabelled(objective: Objective, y: Float32Array, examples: number, stats: TargetStats[]): boolean {
+  for (let i = 0; i < examples; i++) if (objective.labelled(y, i, stats)) return true
+  return false
+}
 
-function fusedData(source: BatchSource, stats: TargetStats[], o: ResolvedTrainOptions): FusedData {
+/** What the fused path needs besides the run state: all rows, labels prepared once. */
+type FusedData = Pick<FusedEpochArgs, 'x' | 'labels' | 'y' | 'stats'>
+
+function fusedData(source: BatchSource, objective: Objective, stats: TargetStats[]): FusedData {
   const { x, y } = source.inMemory!
-  return {
-    x,
-    z: standardize(y, stats),
-    weights: o.lossWeights ?? stats.map(() => 1),
-    std: stats.map((s) => s.std),
-  }
+  return { x, y, labels: objective.fused!.labels(y, stats), stats }
 }
 
 function checkpointOf(s: RunState, signature: Record<string, unknown>) {

@@ -3,9 +3,9 @@ import { test } from 'node:test'
 import { matrix } from '../compute/matrix.ts'
 import { Rng } from '../compute/rng.ts'
 import { matrixSource } from '../core/batch-source.ts'
+import { destandardize } from '../core/target-stats.ts'
 import { createHead } from '../heads/registry.ts'
-import { pointwiseRatingLoss } from '../objectives/rating.ts'
-import { destandardize } from './target-stats.ts'
+import { pointwiseRatingLoss, ratingObjective } from '../objectives/rating.ts'
 import { validationMetrics } from './validation-metrics.ts'
 
 test('metrics on the rating scale agree with pointwiseRatingLoss over all rows, across chunks', async () => {
@@ -23,7 +23,11 @@ test('metrics on the rating scale agree with pointwiseRatingLoss over all rows, 
     { mean: 4, std: 2 },
   ]
   const weights = [0.5, 2]
-  const m = await validationMetrics(head, matrixSource(x, y, 2), stats, weights, 10)
+  const res = await validationMetrics(head, matrixSource(x, y, 2), ratingObjective({ weights }), stats, 10)
+  assert.ok(res.value <= 0)
+  const metrics = res.metrics as Record<'mse' | 'rmse', number> &
+    Record<'count' | 'mseByAttribute' | 'rmseByAttribute', number[]>
+  const m = { lRating: res.value, ...metrics }
   const r = destandardize((await head.predict(x)).data, stats)
   const ref = pointwiseRatingLoss(y, r, { attributes: 2, weights })
   assert.ok(Math.abs(m.lRating - ref.value) < 1e-9 * Math.abs(ref.value))

@@ -8,7 +8,7 @@
  */
 import { Rng } from '../../src/compute/rng.ts'
 import { createHashingFeaturizer } from '../../src/featurize/hashing.ts'
-import type { HeadSpec } from '../../src/heads/head.ts'
+import type { HeadSpec } from '../../src/heads/registry.ts'
 import { createHead } from '../../src/heads/registry.ts'
 import { FORMAT_VERSION, type ModelConfig } from '../../src/model/config.ts'
 import { RewardModel } from '../../src/model/reward-model.ts'

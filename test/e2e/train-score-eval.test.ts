@@ -52,7 +52,7 @@ test('train → save → rewardfit eval finds the rubric signal and reports the 
     attributeWeights: DEMO_ATTRIBUTES.map(() => 1 / k),
     scales: DEMO_ATTRIBUTES.map(() => ({ min: 0, max: 4 })),
     targetStats: result.targetStats,
-    head: { ...result.head.spec },
+    head: { ...result.head.spec } as ModelConfig['head'],
     featurizer: featurizer.spec,
   }
   const modelDir = join(dir, 'model')

@@ -7,8 +7,8 @@
  *   const z = standardize(batch.y, stats)              // NaN stays NaN (missing label)
  */
 
-import type { BatchSource } from '../core/batch-source.ts'
-import type { TargetStats } from '../core/targets.ts'
+import type { BatchSource } from './batch-source.ts'
+import type { TargetStats } from './targets.ts'
 
 /** Mean and population std (ddof 0, as sklearn's StandardScaler) ignoring NaN; std 0 or no labels → 1. */
 export async function fitTargetStats(source: BatchSource, chunkRows = 8192): Promise<TargetStats[]> {

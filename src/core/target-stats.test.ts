@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { matrix } from '../compute/matrix.ts'
-import { matrixSource } from '../core/batch-source.ts'
+import { matrixSource } from './batch-source.ts'
 import { destandardize, fitTargetStats, standardize } from './target-stats.ts'
 
 test('per-attribute mean and population std ignore NaN; constant or unlabelled attributes get std 1', async () => {
