@@ -3,9 +3,10 @@
  * scoring, as one browser file with no Node-only imports. esbuild maps src/compute/session.ts
  * (onnxruntime-node) to session-stub.ts, so gemm runs on plain TypeScript in the browser.
  *
- * The server serves a prebuilt `rewardfit-page.js` in the browser folder when one exists (a build step
- * writes it: `node --import tsx src/serve/page-bundle.ts dist/browser/rewardfit-page.js`);
- * otherwise it bundles from source with esbuild (a dev dependency) on first request.
+ * `npm run build` (and so `npm pack`, through prepack) writes dist/browser/rewardfit-page.js, and the
+ * server serves that file as it is: an installed package never bundles. Only when run from the
+ * sources (browser/page-entry.ts, no prebuilt file) does it bundle, on first request, with esbuild,
+ * a dev dependency.
  *
  * @example
  *   const js = await pageBundle()      // cached per process
@@ -60,11 +61,19 @@ export async function buildPageBundle(options: { minify?: boolean } = {}): Promi
 
 let cached: Promise<string> | null = null
 
-/** The page script: the prebuilt file if present, else a bundle built once per process. */
+/** The page script: the prebuilt file if present, else (from the sources) a bundle built once per process. */
 export function pageBundle(): Promise<string> {
   if (!cached) {
     const prebuilt = `${here}/rewardfit-page.js`
-    cached = existsSync(prebuilt) ? readFile(prebuilt, 'utf8') : buildPageBundle()
+    cached = existsSync(prebuilt)
+      ? readFile(prebuilt, 'utf8')
+      : existsSync(`${here}/page-entry.ts`)
+        ? buildPageBundle()
+        : Promise.reject(
+            new RewardfitError(
+              `the page script ${prebuilt} is missing from this build; rebuild the package with \`npm run build\` (or \`npm pack\`)`,
+            ),
+          )
     cached.catch(() => {
       cached = null // let a later request retry
     })
