@@ -102,8 +102,11 @@ export function buildServer(model: RewardModel, options: BuildServerOptions = {}
     // One call per batch: batchSize = the whole batch, so featurizer and head see it at once.
     return model.score(pairs, Math.max(1, pairs.length))
   }
-  const batcher = new MicroBatcher(scoreBatch, k, { waitMs: o.batchWaitMs, maxBatchItems: o.maxBatchItems }, (n) =>
-    metrics.observeBatch(n),
+  const batcher = new MicroBatcher(
+    scoreBatch,
+    k,
+    { waitMs: o.batchWaitMs, maxBatchItems: o.maxBatchItems, maxInFlight: o.batchesInFlight },
+    (n) => metrics.observeBatch(n),
   )
   batchStats.set(app, batcher.stats)
   const keyDigest = o.apiKey === null ? null : createHash('sha256').update(o.apiKey).digest()

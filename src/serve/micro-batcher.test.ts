@@ -22,7 +22,7 @@ function lengthScorer(calls: number[]) {
 
 test('requests submitted together share one scorer call and get their own rows back, in order', async () => {
   const calls: number[] = []
-  const b = new MicroBatcher(lengthScorer(calls), 2, { waitMs: 5, maxBatchItems: 100 })
+  const b = new MicroBatcher(lengthScorer(calls), 2, { waitMs: 5, maxBatchItems: 100, maxInFlight: 2 })
   const reqs = [['a'], ['bb', 'ccc'], ['dddd', 'e', 'ff']].map((rs) => rs.map((response) => ({ prompt: '', response })))
   const out = await Promise.all(reqs.map((r) => b.submit(r)))
   assert.deepEqual(calls, [6])
@@ -34,7 +34,7 @@ test('requests submitted together share one scorer call and get their own rows b
 
 test('a batch closes at maxBatchItems; an oversized request is scored alone, unsplit', async () => {
   const calls: number[] = []
-  const b = new MicroBatcher(lengthScorer(calls), 2, { waitMs: 50, maxBatchItems: 4 })
+  const b = new MicroBatcher(lengthScorer(calls), 2, { waitMs: 50, maxBatchItems: 4, maxInFlight: 1 })
   const one = (n: number) => Array.from({ length: n }, (_, i) => ({ prompt: '', response: 'x'.repeat(i + 1) }))
   const out = await Promise.all([b.submit(one(2)), b.submit(one(2)), b.submit(one(3)), b.submit(one(9))])
   // 2+2 fills the first batch; 3 cannot join 9 (3+9 > 4), so 9 goes alone.
@@ -50,7 +50,7 @@ test('a failing scorer rejects every request of its batch, and the next batch st
       return lengthScorer([])(pairs)
     },
     2,
-    { waitMs: 1, maxBatchItems: 10 },
+    { waitMs: 1, maxBatchItems: 10, maxInFlight: 2 },
   )
   const p = { prompt: '', response: 'abc' }
   const r = await Promise.allSettled([b.submit([p]), b.submit([p])])
@@ -60,6 +60,39 @@ test('a failing scorer rejects every request of its batch, and the next batch st
   )
   fail = false
   assert.deepEqual(Array.from((await b.submit([p])).rewards), [3])
+  await b.drain()
+})
+
+test('with maxInFlight 2, a second batch runs while the first is scored, and a third waits for a free slot', async () => {
+  const calls: number[] = []
+  let running = 0
+  let most = 0
+  const release: (() => void)[] = []
+  const b = new MicroBatcher(
+    async (pairs) => {
+      running++
+      most = Math.max(most, running)
+      await new Promise<void>((r) => release.push(r))
+      running--
+      return lengthScorer(calls)(pairs)
+    },
+    2,
+    { waitMs: 0, maxBatchItems: 1, maxInFlight: 2 },
+  )
+  const one = (s: string) => [{ prompt: '', response: s }]
+  const out = [b.submit([...one('a'), ...one('bb')]), b.submit(one('ccc')), b.submit(one('dddd'))]
+  while (release.length < 2) await new Promise((r) => setTimeout(r, 1))
+  assert.equal(running, 2, 'two batches in flight')
+  await new Promise((r) => setTimeout(r, 20))
+  assert.equal(release.length, 2, 'the third waits while both slots are busy')
+  release.shift()?.()
+  while (release.length < 2) await new Promise((r) => setTimeout(r, 1))
+  for (const r of release.splice(0)) r()
+  const [x, y, z] = await Promise.all(out)
+  assert.deepEqual(Array.from(x.rewards), [1, 2])
+  assert.deepEqual(Array.from(y.rewards), [3])
+  assert.deepEqual(Array.from(z.rewards), [4])
+  assert.equal(most, 2)
   await b.drain()
 })
 

@@ -4,9 +4,13 @@
  * paid once per batch instead of once per request, which is where the server's throughput comes from.
  *
  * A batch starts with the first waiting request and is scored after `waitMs`, or at once when it
- * holds `maxBatchItems` items. One batch is scored at a time; requests that arrive meanwhile form the
- * next batch, so batches grow by themselves under load. A request larger than `maxBatchItems` is
- * scored alone, never split.
+ * holds `maxBatchItems` items. Up to `maxInFlight` batches are scored at once: with two, the worker
+ * threads featurize the next batch while the main thread runs the head and writes the answers of
+ * the last one, so they never wait for each other, and a lone request does not queue behind a
+ * running batch. Requests that arrive while every slot is busy form the next batch, so batches grow
+ * by themselves under load. A request larger than `maxBatchItems` is scored alone, never split.
+ * An item's score never depends on its batch (the featurizer and the head are batch-invariant), so
+ * neither the batch boundaries nor their concurrency change a reward.
  *
  * @example
  *   const batcher = new MicroBatcher((pairs) => model.score(pairs, pairs.length), model.attributes.length)
@@ -21,6 +25,8 @@ export interface MicroBatcherOptions {
   waitMs: number
   /** A batch is scored once it holds this many items. */
   maxBatchItems: number
+  /** Batches scored at the same time. */
+  maxInFlight: number
 }
 
 interface Pending {
@@ -43,7 +49,7 @@ export class MicroBatcher {
   private queue: Pending[] = []
   private queuedItems = 0
   private timer: ReturnType<typeof setTimeout> | null = null
-  private running: Promise<void> | null = null
+  private readonly running = new Set<Promise<void>>()
 
   constructor(
     private readonly scoreBatch: (pairs: TextPair[]) => Promise<Scored>,
@@ -64,14 +70,14 @@ export class MicroBatcher {
 
   /** Resolves when every submitted request has been answered. */
   async drain(): Promise<void> {
-    while (this.running || this.queue.length > 0) {
-      if (this.running) await this.running
+    while (this.running.size > 0 || this.queue.length > 0) {
+      if (this.running.size > 0) await Promise.race(this.running)
       else this.flush()
     }
   }
 
   private schedule(): void {
-    if (this.running) return // the running batch's end starts the next one
+    if (this.running.size >= this.options.maxInFlight) return // a running batch's end starts the next one
     if (this.queuedItems >= this.options.maxBatchItems) {
       this.flush()
       return
@@ -84,7 +90,7 @@ export class MicroBatcher {
       clearTimeout(this.timer)
       this.timer = null
     }
-    if (this.running || this.queue.length === 0) return
+    if (this.running.size >= this.options.maxInFlight || this.queue.length === 0) return
     // Take whole requests up to maxBatchItems (at least one, however large).
     let n = 0
     let items = 0
@@ -97,12 +103,16 @@ export class MicroBatcher {
     // Requests that queued while this batch ran have already waited: score them next, but first let
     // the event loop read the sockets that became ready meanwhile (setImmediate runs after I/O), so
     // their requests join the next batch in arrival order instead of waiting behind it.
-    this.running = this.run(batch, items)
+    const done: Promise<void> = this.run(batch, items)
       .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
       .then(() => {
-        this.running = null
+        this.running.delete(done)
+        // Requests that queued meanwhile have already waited: score them at once.
         if (this.queue.length > 0) this.flush()
       })
+    this.running.add(done)
+    // A free slot takes the next batch on the usual schedule (at once when it is full).
+    if (this.queue.length > 0) this.schedule()
   }
 
   private async run(batch: Pending[], items: number): Promise<void> {

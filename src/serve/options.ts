@@ -4,7 +4,7 @@
  *
  * @example
  *   resolveServeOptions({ maxItems: 64 })
- *   // { maxBodyBytes: 4194304, maxItems: 64, maxChars: 32768, batchWaitMs: 2, maxBatchItems: 256, apiKey: null,
+ *   // { maxBodyBytes: 4194304, maxItems: 64, maxChars: 32768, batchWaitMs: 2, maxBatchItems: 256, batchesInFlight: 2, apiKey: null,
  *   //   featurizeWorkers: 'auto', requestTimeoutMs: 30000, headersTimeoutMs: 10000, keepAliveTimeoutMs: 5000,
  *   //   maxConnections: 1024 }
  */
@@ -25,6 +25,11 @@ export interface ServeOptions {
   batchWaitMs?: number
   /** A batch is scored as soon as it holds this many items. Range [1, ∞). */
   maxBatchItems?: number
+  /**
+   * Batches scored at the same time. 2 keeps the featurizing threads busy while the main thread runs
+   * the head and answers; more only queues. Range [1, 16].
+   */
+  batchesInFlight?: number
   /** When set, every route but /healthz needs `Authorization: Bearer <apiKey>`. */
   apiKey?: string | null
   /**
@@ -54,6 +59,7 @@ export const SERVE_DEFAULTS = {
   maxChars: 32_768,
   batchWaitMs: 2,
   maxBatchItems: 256,
+  batchesInFlight: 2,
   apiKey: null,
   featurizeWorkers: 'auto',
   requestTimeoutMs: 30_000,
@@ -79,6 +85,8 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
   positiveInt('maxChars', r.maxChars)
   positiveInt('maxBatchItems', r.maxBatchItems)
   positiveInt('maxConnections', r.maxConnections)
+  if (!(Number.isInteger(r.batchesInFlight) && r.batchesInFlight >= 1 && r.batchesInFlight <= 16))
+    throw new OptionError('batchesInFlight', r.batchesInFlight, 'an integer in [1, 16]')
   for (const name of ['requestTimeoutMs', 'headersTimeoutMs', 'keepAliveTimeoutMs'] as const) {
     const v = r[name]
     if (!(Number.isSafeInteger(v) && v >= 100 && v <= 3_600_000))
