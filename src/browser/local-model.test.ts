@@ -42,3 +42,17 @@ test('localModel names the field and the fix for files it cannot use', () => {
     /shape \[3,256\].*\[3,512\]|do not belong together/,
   )
 })
+
+test('localModel reads a gating merge from head.safetensors and weighs each prompt as the server does', async () => {
+  const model = hashingModel({ merge: 'gating' })
+  const config = JSON.parse(JSON.stringify(model.config))
+  const local = localModel(config, encodeSafetensors({ ...model.head.params, ...model.merge.params }))
+  assert.equal(local.merge.spec.type, 'gating')
+  const texts = [...pairs, { prompt: 'Name a colour.', response: 'Four.' }]
+  const a = await model.score(texts)
+  const b = await local.score(texts)
+  assert.deepEqual(b.rewards, a.rewards)
+  assert.deepEqual(b.weights, a.weights)
+  // Same response, different prompt: different weights.
+  assert.notDeepEqual(a.weights?.slice(0, 3), a.weights?.slice(6, 9))
+})

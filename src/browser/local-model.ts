@@ -13,6 +13,7 @@ import { RewardfitError } from '../errors.ts'
 import { createHashingFeaturizer } from '../featurize/hashing.ts'
 import { type HeadSpec, headFromParams } from '../heads/registry.ts'
 import type { ModelConfig } from '../model/config.ts'
+import { createMerge, splitMergeTensors } from '../model/merge/registry.ts'
 import { RewardModel } from '../model/reward-model.ts'
 
 /** Checks the parts of config.json that scoring reads; names the field and the fix. */
@@ -41,11 +42,14 @@ export function checkLocalConfig(value: unknown): ModelConfig {
 export function localModel(config: unknown, headBytes: Uint8Array): RewardModel {
   const c = checkLocalConfig(config)
   const featurizer = createHashingFeaturizer(c.featurizer ?? {})
-  const head = headFromParams(c.head as HeadSpec, decodeSafetensors(headBytes, 'head.safetensors').tensors)
+  // head.safetensors also holds a learned merge's tensors (merge.*), so the page needs no third file.
+  const tensors = splitMergeTensors(decodeSafetensors(headBytes, 'head.safetensors').tensors)
+  const head = headFromParams(c.head as HeadSpec, tensors.head)
+  const merge = createMerge(c, tensors.merge, 'config.json')
   if (head.spec.inputDim !== featurizer.dim) {
     throw new RewardfitError(
       `config.json: the head takes ${head.spec.inputDim} features but the featurizer makes ${featurizer.dim}; the files do not belong together`,
     )
   }
-  return new RewardModel(c, head, featurizer)
+  return new RewardModel(c, head, featurizer, merge)
 }

@@ -3,6 +3,7 @@
 import type { RatingScale, TargetStats } from '../core/targets.ts'
 import type { FeaturizerSpec } from '../featurize/featurizer.ts'
 import type { HeadSpec } from '../heads/registry.ts'
+import type { MergeSpec } from './merge/merge.ts'
 
 export const FORMAT_VERSION = 1
 
@@ -21,6 +22,8 @@ export interface ModelConfig {
   head: HeadSpec & { solver?: string; [k: string]: unknown }
   /** Filled in when a featurizer is attached (null for a head trained on raw features). */
   featurizer: FeaturizerSpec | null
+  /** How the attribute scores become the reward (merge/registry.ts); absent means the fixed merge. */
+  merge?: MergeSpec
   /** Free-form record of how the model was trained (options, final metrics). */
   training?: Record<string, unknown>
 }

@@ -17,6 +17,7 @@ import { ModelFolderError } from '../errors.ts'
 import type { ParamSet } from '../heads/head.ts'
 import { paramShapes } from '../heads/registry.ts'
 import { FORMAT_VERSION, type ModelConfig } from './config.ts'
+import { mergeShapes } from './merge/registry.ts'
 
 export const CONFIG_FILE = 'config.json'
 export const HEAD_FILE = 'head.safetensors'
@@ -45,6 +46,7 @@ export const modelConfigSchema = z.object({
   targetStats: z.array(z.object({ mean: z.number(), std: z.number().positive() })),
   head: headSchema,
   featurizer: z.looseObject({ type: z.string().min(1) }).nullable(),
+  merge: z.looseObject({ type: z.string().min(1) }).optional(),
   training: z.record(z.string(), z.unknown()).optional(),
 })
 
@@ -100,12 +102,15 @@ export function parseModelConfig(json: unknown, folder = '.'): ModelConfig {
   return c
 }
 
-/** Checks params against paramShapes(config.head): same names, same shapes, finite values. */
+/**
+ * Checks params against paramShapes(config.head) plus the learned merge's `merge.*` tensors: same
+ * names, same shapes, finite values.
+ */
 export function checkParams(config: ModelConfig, params: ParamSet, folder = '.'): void {
   const fail = (why: string): never => {
     throw new ModelFolderError(folder, `${HEAD_FILE}: ${why}`)
   }
-  const want = paramShapes(config.head)
+  const want = { ...paramShapes(config.head), ...mergeShapes(config, folder) }
   const missing = Object.keys(want).filter((n) => !(n in params))
   const extra = Object.keys(params).filter((n) => !(n in want))
   if (missing.length > 0 || extra.length > 0) {

@@ -10,6 +10,7 @@ import { ModelFolderError } from '../errors.ts'
 import { type CreateFeaturizerOptions, createFeaturizer } from '../featurize/registry.ts'
 import { headFromParams } from '../heads/registry.ts'
 import { HEAD_FILE, loadModelFolder } from './folder.ts'
+import { createMerge, splitMergeTensors } from './merge/registry.ts'
 import { RewardModel } from './reward-model.ts'
 
 export type LoadModelOptions = CreateFeaturizerOptions
@@ -19,7 +20,9 @@ export async function loadRewardModel(dir: string, options: LoadModelOptions = {
   if (!config.featurizer) {
     throw new ModelFolderError(dir, 'config.json has no featurizer; this folder holds a bare head, not a reward model')
   }
-  const head = headFromParams(config.head, params, `${dir}/${HEAD_FILE}`)
+  const tensors = splitMergeTensors(params)
+  const head = headFromParams(config.head, tensors.head, `${dir}/${HEAD_FILE}`)
+  const merge = createMerge(config, tensors.merge, dir)
   const featurizer = await createFeaturizer(config.featurizer, options)
   if (featurizer.dim !== config.head.inputDim) {
     throw new ModelFolderError(
@@ -27,5 +30,5 @@ export async function loadRewardModel(dir: string, options: LoadModelOptions = {
       `the featurizer gives ${featurizer.dim} features but the head expects ${config.head.inputDim}; the backbone changed since training — retrain, or restore the original backbone`,
     )
   }
-  return new RewardModel(config, head, featurizer)
+  return new RewardModel(config, head, featurizer, merge)
 }

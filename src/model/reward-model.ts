@@ -1,7 +1,9 @@
 /**
  * A trained reward model: featurizer + head + the scales, statistics and weights that turn head
  * outputs into ratings. Head outputs are standardized; score_a = mean_a + std_a · out_a is back on
- * the rating scale, and reward = Σ_a w_a · score_a merges the attributes into one number.
+ * the rating scale, and the merge (merge/registry.ts) turns them into one number,
+ * reward = Σ_a w_a · score_a, with weights that are fixed, learned, or chosen per prompt by a gate.
+ * This is the one place a reward is merged: score, eval, serve, rank and the browser all come here.
  *
  * @example
  *   const model = await loadRewardModel('models/demo')
@@ -12,12 +14,16 @@ import type { Matrix } from '../compute/matrix.ts'
 import type { Featurizer, TextPair } from '../featurize/featurizer.ts'
 import type { Head } from '../heads/head.ts'
 import type { ModelConfig } from './config.ts'
+import { type Merge, mergeRewards } from './merge/merge.ts'
+import { createMerge } from './merge/registry.ts'
 
 export interface Scored {
   /** The merged reward per item. */
   rewards: Float64Array
   /** [n, k] attribute scores on the rating scale, row-major. */
   scores: Float64Array
+  /** [n, k] the merge weights of each row (the same on every row unless the merge reads the prompt). */
+  weights?: Float64Array
 }
 
 export class RewardModel {
@@ -25,33 +31,59 @@ export class RewardModel {
     readonly config: ModelConfig,
     readonly head: Head,
     readonly featurizer: Featurizer,
+    /** Defaults to the merge config.json describes (fixed when it has no "merge" field). */
+    readonly merge: Merge = createMerge(config, {}),
   ) {}
 
   get attributes(): string[] {
     return this.config.attributes
   }
 
-  /** Maps head outputs ([n, k], standardized) to ratings and merged rewards. */
-  fromHeadOutputs(out: Matrix): Scored {
-    const { targetStats, attributeWeights } = this.config
+  /**
+   * Maps head outputs ([n, k], standardized) to ratings and merged rewards. `prompts` ([n, d], see
+   * promptFeatures) is needed only when the merge reads the prompt.
+   */
+  fromHeadOutputs(out: Matrix, prompts: Matrix | null = null): Scored {
+    const { targetStats } = this.config
     const k = targetStats.length
     const scores = new Float64Array(out.rows * k)
-    const rewards = new Float64Array(out.rows)
     for (let i = 0; i < out.rows; i++) {
-      let r = 0
-      for (let a = 0; a < k; a++) {
-        const s = targetStats[a].mean + targetStats[a].std * out.data[i * k + a]
-        scores[i * k + a] = s
-        r += attributeWeights[a] * s
-      }
-      rewards[i] = r
+      for (let a = 0; a < k; a++) scores[i * k + a] = targetStats[a].mean + targetStats[a].std * out.data[i * k + a]
     }
-    return { rewards, scores }
+    const weights = this.merge.weights(prompts, out.rows)
+    return { rewards: mergeRewards(weights, scores, k), scores, weights }
   }
 
-  /** Scores features that were already computed by this model's featurizer. */
-  async scoreFeatures(x: Matrix): Promise<Scored> {
-    return this.fromHeadOutputs(await this.head.predict(x))
+  /** Scores features that were already computed by this model's featurizer (prompts: see fromHeadOutputs). */
+  async scoreFeatures(x: Matrix, prompts: Matrix | null = null): Promise<Scored> {
+    return this.fromHeadOutputs(await this.head.predict(x), prompts)
+  }
+
+  /**
+   * [n, d] the vector of (prompt_i, "") per row, for a merge that reads the prompt (null otherwise).
+   * Each distinct prompt is featurized once; `featurize` defaults to this model's featurizer.
+   */
+  async promptFeatures(
+    pairs: readonly TextPair[],
+    featurize: (p: TextPair[]) => Promise<Float32Array> = (p) => this.featurizer.featurize(p),
+  ): Promise<Matrix | null> {
+    if (!this.merge.readsPrompt) return null
+    const d = this.featurizer.dim
+    const keyOf = (p: TextPair) => (p.messages ? JSON.stringify(p.messages) : p.prompt)
+    const slot = new Map<string, number>()
+    const distinct: TextPair[] = []
+    for (const p of pairs) {
+      if (slot.has(keyOf(p))) continue
+      slot.set(keyOf(p), distinct.length)
+      distinct.push({ prompt: p.prompt, response: '', ...(p.messages && { messages: p.messages }) })
+    }
+    const u = distinct.length > 0 ? await featurize(distinct) : new Float32Array(0)
+    const data = new Float32Array(pairs.length * d)
+    pairs.forEach((p, i) => {
+      const j = slot.get(keyOf(p)) as number
+      data.set(u.subarray(j * d, (j + 1) * d), i * d)
+    })
+    return { rows: pairs.length, cols: d, data }
   }
 
   /** Featurizes and scores pairs in chunks of `batchSize`; the result is in input order. */
@@ -59,14 +91,16 @@ export class RewardModel {
     const k = this.config.attributes.length
     const rewards = new Float64Array(pairs.length)
     const scores = new Float64Array(pairs.length * k)
+    const weights = new Float64Array(pairs.length * k)
     for (let start = 0; start < pairs.length; start += batchSize) {
       const batch = pairs.slice(start, start + batchSize)
       const x = { rows: batch.length, cols: this.featurizer.dim, data: await this.featurizer.featurize(batch) }
-      const s = await this.scoreFeatures(x)
+      const s = await this.scoreFeatures(x, await this.promptFeatures(batch))
       rewards.set(s.rewards, start)
       scores.set(s.scores, start * k)
+      if (s.weights) weights.set(s.weights, start * k)
     }
-    return { rewards, scores }
+    return { rewards, scores, weights }
   }
 
   /** One {attribute: score} object per item. */

@@ -10,6 +10,12 @@ export async function saveRewardModel(
   model: RewardModel,
   files: Record<string, string | Uint8Array> = {},
 ): Promise<void> {
-  const config = { ...model.config, featurizer: model.featurizer.spec }
-  await saveModelFolder(dir, { config, params: model.head.params, files })
+  // A fixed merge keeps the folder as older versions wrote it (no "merge" field, no merge tensors).
+  const { merge } = model
+  const config = {
+    ...model.config,
+    featurizer: model.featurizer.spec,
+    ...(merge.spec.type !== 'fixed' && { merge: { ...model.config.merge, ...merge.spec } }),
+  }
+  await saveModelFolder(dir, { config, params: { ...model.head.params, ...merge.params }, files })
 }

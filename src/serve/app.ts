@@ -91,8 +91,11 @@ export function buildServer(model: RewardModel, options: BuildServerOptions = {}
     if (pool === undefined) pool = FeaturizePool.create(model.featurizer.spec, workers, model.featurizer.dim)
     if (pool && !pool.broken) {
       try {
-        const x = await pool.featurize(pairs)
-        return model.scoreFeatures({ rows: pairs.length, cols: model.featurizer.dim, data: x })
+        const p = pool
+        const x = await p.featurize(pairs)
+        // A gating merge also reads each prompt's vector of (prompt, ""); null for other merges.
+        const prompts = await model.promptFeatures(pairs, (q) => p.featurize(q))
+        return model.scoreFeatures({ rows: pairs.length, cols: model.featurizer.dim, data: x }, prompts)
       } catch (err) {
         // A dead worker must not fail requests: featurize in-process from now on.
         app.log.error({ err }, 'featurizer worker failed; featurizing on the main thread from now on')
@@ -232,7 +235,11 @@ export function buildServer(model: RewardModel, options: BuildServerOptions = {}
   // the encoding saveModelFolder would write.
   let headBytes: Uint8Array | null = options.headFile ?? null
   app.get('/v1/model/files/head.safetensors', async (_req, reply) => {
-    headBytes ??= encodeSafetensors(model.head.params, { format: 'pt', rewardfit_head: model.config.head.type })
+    // A learned merge's tensors (merge.*) ride in the same file, as saveRewardModel writes them.
+    headBytes ??= encodeSafetensors(
+      { ...model.head.params, ...model.merge.params },
+      { format: 'pt', rewardfit_head: model.config.head.type },
+    )
     return reply
       .type('application/octet-stream')
       .send(Buffer.from(headBytes.buffer, headBytes.byteOffset, headBytes.byteLength))

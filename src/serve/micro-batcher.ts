@@ -135,6 +135,7 @@ export class MicroBatcher {
       p.resolve({
         rewards: scored.rewards.slice(offset, offset + n),
         scores: scored.scores.slice(offset * k, (offset + n) * k),
+        ...(scored.weights && { weights: scored.weights.slice(offset * k, (offset + n) * k) }),
       })
       offset += n
     }

@@ -11,12 +11,16 @@ import { createHashingFeaturizer } from '../../src/featurize/hashing.ts'
 import type { HeadSpec } from '../../src/heads/registry.ts'
 import { createHead } from '../../src/heads/registry.ts'
 import { FORMAT_VERSION, type ModelConfig } from '../../src/model/config.ts'
+import { gatingMerge, initGatingParams } from '../../src/model/merge/gating.ts'
+import { initialLogits } from '../../src/model/merge/learned-global.ts'
 import { RewardModel } from '../../src/model/reward-model.ts'
 
 export interface HashingModelOptions {
   dim?: number
   seed?: number
   head?: 'linear' | 'mlp'
+  /** 'gating': a seeded random gate, so the attribute weights differ from prompt to prompt. */
+  merge?: 'fixed' | 'gating'
 }
 
 export function hashingModel(o: HashingModelOptions = {}): RewardModel {
@@ -42,5 +46,11 @@ export function hashingModel(o: HashingModelOptions = {}): RewardModel {
     featurizer: featurizer.spec,
     training: { metrics: { val: { pearson: { helpfulness: 0.61, coherence: 0.55, verbosity: 0.4 }, rmse: 0.71 } } },
   }
-  return new RewardModel(config, head, featurizer)
+  if (o.merge !== 'gating') return new RewardModel(config, head, featurizer)
+  const rng = new Rng((o.seed ?? 7) + 1)
+  const params = initGatingParams(featurizer.dim, 4, initialLogits(config.attributeWeights), rng)
+  // Random output weights (the fresh gate's are 0) and a wide first layer, so prompts differ.
+  for (const t of Object.values(params)) for (let i = 0; i < t.data.length; i++) t.data[i] = 8 * (rng.float() - 0.5)
+  const merge = gatingMerge(params)
+  return new RewardModel({ ...config, merge: merge.spec }, head, featurizer, merge)
 }

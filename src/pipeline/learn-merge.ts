@@ -1,0 +1,99 @@
+/**
+ * Learns how a trained model merges its attributes, from preference pairs (ArmoRM's second stage):
+ * the attribute heads stay frozen, both responses of each pair are scored once, and fitMerge learns
+ * global weights or a gate on the prompt. Pairs are split into train and validation by prompt (a
+ * prompt's pairs stay on one side); the validation pairs pick the step kept.
+ *
+ * @example
+ *   const { model: merged, report } = await learnMerge(model, pairs, { type: 'gating' })
+ *   report.validation?.learned.accuracy   // pair accuracy of the learned merge on held-out prompts
+ *   await saveRewardModel('models/rm-gated', merged)
+ */
+import { ratingsSplit, resolveSplitOptions } from '../data/split.ts'
+import { type PreferencePair, pairTexts } from '../eval/preference-pair.ts'
+import type { ModelConfig } from '../model/config.ts'
+import {
+  fitMerge,
+  type MergeFitOptions,
+  type MergeFitReport,
+  resolveMergeFitOptions,
+  type ScoredPairSet,
+} from '../model/merge/fit-merge.ts'
+import type { Merge } from '../model/merge/merge.ts'
+import { RewardModel } from '../model/reward-model.ts'
+
+export interface LearnMergeOptions extends MergeFitOptions {
+  /** Share of prompts whose pairs are held out to pick the step kept. Range [0, 1). */
+  valFraction?: number
+  /** Featurizer batch size. */
+  batchSize?: number
+}
+
+export const LEARN_MERGE_DEFAULTS = { valFraction: 0.2, batchSize: 64 } satisfies Partial<Required<LearnMergeOptions>>
+
+/**
+ * Scores both responses of every pair with the frozen heads and, when `withPrompts`, featurizes each
+ * distinct prompt once as (prompt, "").
+ */
+export async function scorePairSet(
+  model: RewardModel,
+  pairs: readonly PreferencePair[],
+  withPrompts: boolean,
+  batchSize = 64,
+): Promise<ScoredPairSet> {
+  const k = model.attributes.length
+  const { scores } = await model.score(pairs.flatMap(pairTexts), batchSize)
+  const delta = new Float64Array(pairs.length * k)
+  for (let i = 0; i < pairs.length; i++) {
+    for (let a = 0; a < k; a++) delta[i * k + a] = scores[2 * i * k + a] - scores[(2 * i + 1) * k + a]
+  }
+  const slot = new Map<string, number>()
+  const distinct: PreferencePair[] = []
+  const promptOf = Int32Array.from(pairs, (p) => {
+    const key = p.messages ? JSON.stringify(p.messages) : p.prompt
+    let j = slot.get(key)
+    if (j === undefined) {
+      j = distinct.length
+      slot.set(key, j)
+      distinct.push(p)
+    }
+    return j
+  })
+  if (!withPrompts) return { delta, promptOf, prompts: null }
+  const d = model.featurizer.dim
+  const data = new Float32Array(distinct.length * d)
+  for (let s = 0; s < distinct.length; s += batchSize) {
+    const batch = distinct.slice(s, s + batchSize).map((p) => ({ ...pairTexts(p)[0], response: '' }))
+    data.set(await model.featurizer.featurize(batch), s * d)
+  }
+  return { delta, promptOf, prompts: { rows: distinct.length, cols: d, data } }
+}
+
+/** The model with `merge` in place of its own; config.json's "merge" records the spec and the fit. */
+export function withMerge(model: RewardModel, merge: Merge, report?: MergeFitReport): RewardModel {
+  const { merge: _old, ...rest } = model.config
+  const spec = report ? { ...merge.spec, fit: report } : merge.spec
+  const config: ModelConfig = merge.spec.type === 'fixed' ? rest : { ...rest, merge: spec }
+  return new RewardModel(config, model.head, model.featurizer, merge)
+}
+
+export async function learnMerge(
+  model: RewardModel,
+  pairs: readonly PreferencePair[],
+  options: LearnMergeOptions = {},
+): Promise<{ model: RewardModel; report: MergeFitReport }> {
+  const o = resolveMergeFitOptions(options)
+  const { valFraction, seed } = resolveSplitOptions({
+    valFraction: options.valFraction ?? LEARN_MERGE_DEFAULTS.valFraction,
+    seed: o.seed,
+  })
+  const batchSize = options.batchSize ?? LEARN_MERGE_DEFAULTS.batchSize
+  const split = { valFraction, testFraction: 0, seed }
+  const train = pairs.filter((p) => ratingsSplit({ prompt: p.prompt }, split) === 'train')
+  const val = pairs.filter((p) => ratingsSplit({ prompt: p.prompt }, split) !== 'train')
+  const withPrompts = o.type === 'gating'
+  const trainSet = await scorePairSet(model, train, withPrompts, batchSize)
+  const valSet = val.length > 0 ? await scorePairSet(model, val, withPrompts, batchSize) : null
+  const { merge, report } = fitMerge(trainSet, o, model.config.attributeWeights, valSet)
+  return { model: withMerge(model, merge, report), report }
+}
