@@ -17,7 +17,13 @@ export interface DisplayScale extends RatingScale {
 export interface ModelCard {
   format_version: number
   attributes: string[]
+  /** The fixed weights (config.json's attributeWeights). */
   weights: number[]
+  /**
+   * How scores become the reward: config.json's "merge" (type, learned weights or the gate's mean
+   * weights, and the fit report), or { type: 'fixed', weights } for the fixed merge.
+   */
+  merge: Record<string, unknown>
   /** The rating scale per attribute, null where unknown. */
   scales: (RatingScale | null)[]
   /** The range each attribute's bar spans on the page. */
@@ -62,8 +68,14 @@ export function displayScales(config: ModelConfig): DisplayScale[] {
   })
 }
 
-/** [Σ w·lo, Σ w·hi], taking the low end of a scale where its weight is negative. */
+/**
+ * [Σ w·lo, Σ w·hi], taking the low end of a scale where its weight is negative. A learned merge's
+ * weights are a softmax (they vary per prompt for a gate): the reward lies in [min lo, max hi].
+ */
 export function rewardScale(config: ModelConfig, scales: RatingScale[] = displayScales(config)): RatingScale {
+  if (config.merge && config.merge.type !== 'fixed') {
+    return { min: Math.min(...scales.map((s) => s.min)), max: Math.max(...scales.map((s) => s.max)) }
+  }
   let min = 0
   let max = 0
   config.attributeWeights.forEach((w, a) => {
@@ -86,6 +98,7 @@ export function modelCard(config: ModelConfig): ModelCard {
     format_version: config.formatVersion,
     attributes: config.attributes,
     weights: config.attributeWeights,
+    merge: config.merge ?? { type: 'fixed', weights: config.attributeWeights },
     scales: config.scales,
     display_scales: display,
     reward_scale: rewardScale(config, display),

@@ -16,11 +16,11 @@ test('the server merges with the model’s gating merge on /v1/score, /get_rewar
   const app = buildServer(model, { featurizeWorkers: 0 })
   try {
     const score = (await app.inject({ method: 'POST', url: '/v1/score', payload: { items } })).json()
-    score.rewards.forEach((r: number, i: number) => assert.ok(Math.abs(r - want.rewards[i]) < 1e-9))
+    for (const [i, r] of (score.rewards as number[]).entries()) assert.ok(Math.abs(r - want.rewards[i]) < 1e-9)
     const query = items.map((p) => p.prompt + p.response)
     const prompts = items.map((p) => p.prompt)
     const gr = (await app.inject({ method: 'POST', url: '/get_reward', payload: { query, prompts } })).json()
-    gr.rewards.forEach((r: number, i: number) => assert.ok(Math.abs(r - want.rewards[i]) < 1e-9))
+    for (const [i, r] of (gr.rewards as number[]).entries()) assert.ok(Math.abs(r - want.rewards[i]) < 1e-9)
     const rank = (
       await app.inject({
         method: 'POST',
