@@ -6,6 +6,7 @@ import { Command } from 'commander'
 import { registerDemoCommand } from './demo.ts'
 import { EXIT, reportError } from './errors.ts'
 import { registerEvalCommand } from './eval.ts'
+import { registerMergeCommand } from './merge.ts'
 import { registerRankCommand } from './rank.ts'
 import { registerScoreCommand } from './score.ts'
 import { registerServeCommand } from './serve.ts'
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .exitOverride()
   registerTrainCommand(program)
   registerEvalCommand(program)
+  registerMergeCommand(program)
   registerScoreCommand(program)
   registerRankCommand(program)
   registerServeCommand(program)
