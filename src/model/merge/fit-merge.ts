@@ -64,7 +64,8 @@ export const MERGE_FIT_DEFAULTS = {
 } satisfies Required<MergeFitOptions>
 
 export function resolveMergeFitOptions(o: MergeFitOptions = {}): Required<MergeFitOptions> {
-  const r = { ...MERGE_FIT_DEFAULTS, ...o }
+  const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
+  const r = { ...MERGE_FIT_DEFAULTS, ...given }
   if (r.type !== 'learned-global' && r.type !== 'gating')
     throw new OptionError('merge', r.type, "'learned-global' or 'gating'")
   if (!(Number.isInteger(r.epochs) && r.epochs >= 1)) throw new OptionError('merge-epochs', r.epochs, 'an integer >= 1')
