@@ -13,7 +13,7 @@
 export { gemm } from './compute/matmul.ts'
 export { type Matrix, matrix } from './compute/matrix.ts'
 export { Rng } from './compute/rng.ts'
-export { type BatchSource, matrixSource } from './core/batch-source.ts'
+export { type BatchSource, groupedSource, matrixSource } from './core/batch-source.ts'
 export { decodeSafetensors, encodeSafetensors } from './core/safetensors.ts'
 export type { ParamSet, Tensor } from './core/tensor.ts'
 // Data
@@ -42,6 +42,7 @@ export type { ChatMessage, Featurizer, FeaturizerSpec, TextPair } from './featur
 export { createHashingFeaturizer, HASHING_DEFAULTS, type HashingOptions } from './featurize/hashing.ts'
 export { type CreateFeaturizerOptions, createFeaturizer, parseBackbone } from './featurize/registry.ts'
 // Fitters and heads
+export { type BradleyTerryFit, type BradleyTerryFitOptions, fitBradleyTerry } from './fit/bradley-terry.ts'
 export { accumulateRidge, fitRidge, RIDGE_DEFAULTS, type RidgeFit, type RidgeOptions } from './fit/ridge.ts'
 export type { Head, HeadKind } from './heads/head.ts'
 export { createHead, type HeadSpec, type HeadType, headFromParams, heads } from './heads/registry.ts'
@@ -53,6 +54,13 @@ export { loadRewardModel } from './model/load-model.ts'
 export { RewardModel, type Scored } from './model/reward-model.ts'
 export { saveRewardModel } from './model/save-model.ts'
 // The objective
+export {
+  type BradleyTerryOptions,
+  bradleyTerryObjective,
+  type PairwiseLoss,
+  type PairwiseLossOptions,
+  pairwiseLoss,
+} from './objectives/bradley-terry.ts'
 export type { Objective, ValidationResult } from './objectives/objective.ts'
 export {
   isLabel,

@@ -38,9 +38,25 @@ export function stageProgress(stream: NodeJS.WriteStream = process.stderr) {
         bar.stop()
         current = ''
       }
-      const val =
-        r.valLRating === null ? '' : `  val L_rating ${r.valLRating.toFixed(4)}  val rmse ${r.valRmse?.toFixed(4)}`
-      stream.write(`epoch ${r.epoch}: train L_rating ${r.trainLRating.toFixed(4)}${val}  (${r.seconds.toFixed(1)} s)\n`)
+      stream.write(`epoch ${r.epoch}:${epochMetrics(r)}  (${r.seconds.toFixed(1)} s)\n`)
     },
   }
+}
+
+/** The objective's numbers of an epoch: L_rating and RMSE for ratings, L_BT and accuracy for pairs. */
+function epochMetrics(r: EpochRecord): string {
+  const parts: string[] = []
+  const f = (label: string, v: number | null | undefined) => {
+    if (v !== null && v !== undefined) parts.push(`${label} ${v.toFixed(4)}`)
+  }
+  f('train L_rating', r.trainLRating)
+  f('train L_BT', r.trainLBT)
+  f('val L_rating', r.valLRating)
+  f('val rmse', r.valRmse)
+  f('val L_BT', r.valLBT)
+  f('val pair accuracy', r.valAccuracy)
+  return parts
+    .map((p) => `  ${p}`)
+    .join('')
+    .replace(/^ /, '')
 }

@@ -55,3 +55,35 @@ export function matrixSource(x: Matrix, y: Float32Array, attributes: number): Ba
     },
   }
 }
+
+/**
+ * Examples of `rowsPerExample` consecutive rows of `rows` (a pair: chosen, then rejected): reads
+ * return all rows of the asked examples, in order, and the labels of each example's first row.
+ */
+export function groupedSource(rows: BatchSource, rowsPerExample: number): BatchSource {
+  const R = rowsPerExample
+  if (!Number.isInteger(R) || R < 1 || rows.rows % R !== 0) {
+    throw new RangeError(`${rows.rows} rows do not split into examples of ${R} rows`)
+  }
+  const k = rows.attributes
+  const firstRows = (y: Float32Array) => {
+    const out = new Float32Array(y.length / R)
+    for (let e = 0; e < out.length / k; e++) out.set(y.subarray(e * R * k, e * R * k + k), e * k)
+    return out
+  }
+  return {
+    rows: rows.rows / R,
+    dim: rows.dim,
+    attributes: k,
+    inMemory: rows.inMemory ? { x: rows.inMemory.x, y: firstRows(rows.inMemory.y) } : undefined,
+    async read(indices) {
+      const r = new Uint32Array(indices.length * R)
+      for (let i = 0; i < indices.length; i++) for (let j = 0; j < R; j++) r[i * R + j] = indices[i] * R + j
+      const b = await rows.read(r)
+      return { x: b.x, y: firstRows(b.y) }
+    },
+    async *chunks(size) {
+      for await (const b of rows.chunks(size * R)) yield { start: b.start / R, x: b.x, y: firstRows(b.y) }
+    },
+  }
+}

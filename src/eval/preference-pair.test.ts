@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { DataError } from '../errors.ts'
-import { pairFromRecord, pairTexts } from './preference-pair.ts'
+import { PAIR_COLUMN_DEFAULTS, pairFromRecord, pairTexts } from './preference-pair.ts'
 
 const where = { file: 'p.jsonl', line: 3 }
 
@@ -104,4 +104,31 @@ test('bad rows name file, line and field', () => {
     () => pairFromRecord({ chosen: '\n\nHuman: A\n\nAssistant: x', rejected: '\n\nHuman: B\n\nAssistant: y' }, where),
     /share no/,
   )
+})
+
+test("TRL's message-list prompt with string responses (once refused as 'missing prompt')", () => {
+  const prompt = [
+    { role: 'system', content: 'Be brief.' },
+    { role: 'user', content: 'Capital of France?' },
+  ]
+  const p = pairFromRecord({ prompt, chosen: 'Paris.', rejected: 'Lyon.' }, where)
+  assert.deepEqual(p.messages, prompt)
+  assert.equal(p.prompt, 'system: Be brief.\n\nuser: Capital of France?')
+  assert.deepEqual([p.chosen, p.rejected], ['Paris.', 'Lyon.'])
+})
+
+test('optional margin, win-probability and group columns, read only when named', () => {
+  const row = { prompt: 'Q', chosen: 'A', rejected: 'B', margin: '1.5', p: 0.5, pid: 7 }
+  const columns = { ...PAIR_COLUMN_DEFAULTS, margin: 'margin', label: 'p', group: 'pid' }
+  const p = pairFromRecord(row, where, columns)
+  assert.deepEqual([p.margin, p.label, p.group], [1.5, 0.5, '7'])
+  assert.equal(pairFromRecord(row, where).margin, undefined)
+  assert.throws(
+    () => pairFromRecord({ ...row, p: 1.2 }, where, columns),
+    (e) =>
+      e instanceof DataError &&
+      /"p" is 1.2; expected a probability in \[0, 1\]/.test(e.message) &&
+      /line 3/.test(e.message),
+  )
+  assert.throws(() => pairFromRecord({ ...row, margin: 'wide' }, where, columns), /"margin" is "wide"/)
 })

@@ -1,13 +1,17 @@
 /**
  * Preference rows, whatever their source format, become one `PreferencePair`: a prompt and two
- * responses to it. Three layouts are recognized per row:
+ * responses to it. The layouts of RewardBench and of every TRL preference dataset are recognized:
  *   - plain:  {prompt: "...", chosen: "...", rejected: "...", subset?: "..."}
  *   - chat:   {chosen: [{role, content}, ...], rejected: [...], prompt?: "..." | [...]} — the last
  *             assistant turn of each list is the response; the turns before it are the shared prompt,
  *             rendered as chat records are (data/chat.ts: "role: content" per turn);
+ *   - a message-list prompt with string responses: {prompt: [{role, content}, ...], chosen: "...", rejected: "..."};
  *   - HH:     {chosen: "\n\nHuman: ...\n\nAssistant: ...", rejected: "..."} — split at the last
  *             assistant turn the two transcripts share (see hh-split.ts); a "prompt" field that both
  *             transcripts start with is allowed (some HH exports repeat it).
+ *
+ * Optional columns (named in PairColumns, off by default) add a margin m, a win probability p of
+ * `chosen` (soft labels; 0.5 is a tie) and a group that keeps pairs of one prompt on one split side.
  *
  * @example
  *   pairFromRecord({ prompt: 'Hi', chosen: 'Hello!', rejected: 'Go away', subset: 'chat' }, { file: 'p.jsonl', line: 1 })
@@ -29,6 +33,12 @@ export interface PreferencePair {
   subset?: string
   /** 1-based line (or row) in the source file. */
   line: number
+  /** Probability that `chosen` wins, in [0, 1] (a tie is 0.5); undefined = 1. */
+  label?: number
+  /** Margin m by which r_c should exceed r_r; undefined = 0. */
+  margin?: number
+  /** Split group (e.g. a prompt id); undefined = the prompt text. */
+  group?: string
 }
 
 /** Field names of a preference row; defaults are RewardBench's. */
@@ -37,12 +47,19 @@ export interface PairColumns {
   chosen?: string
   rejected?: string
   subset?: string
+  /** Optional columns, read only when named: a margin, a win probability of chosen, a split group. */
+  margin?: string | null
+  label?: string | null
+  group?: string | null
 }
 export const PAIR_COLUMN_DEFAULTS = {
   prompt: 'prompt',
   chosen: 'chosen',
   rejected: 'rejected',
   subset: 'subset',
+  margin: null,
+  label: null,
+  group: null,
 } satisfies Required<PairColumns>
 
 interface Where {
@@ -55,6 +72,36 @@ export function pairFromRecord(
   values: Record<string, unknown>,
   where: Where,
   columns: Required<PairColumns> = PAIR_COLUMN_DEFAULTS,
+): PreferencePair {
+  const pair = pairTextsFromRecord(values, where, columns)
+  const loc = (field: string) =>
+    where.unit === 'row' ? { file: where.file, row: where.line, field } : { file: where.file, line: where.line, field }
+  const number = (column: string | null, ok: (v: number) => boolean, expected: string): number | undefined => {
+    if (column === null) return undefined
+    const raw = values[column]
+    const v = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw
+    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) {
+      throw new DataError(`"${column}" is ${JSON.stringify(raw) ?? 'missing'}; expected ${expected}`, loc(column))
+    }
+    return v
+  }
+  const margin = number(columns.margin, () => true, 'a finite number (the margin by which chosen should win)')
+  const label = number(columns.label, (v) => v >= 0 && v <= 1, 'a probability in [0, 1] that chosen wins (0.5 = tie)')
+  if (margin !== undefined) pair.margin = margin
+  if (label !== undefined) pair.label = label
+  if (columns.group !== null) {
+    const g = values[columns.group]
+    if (g === undefined || g === null || g === '')
+      throw new DataError(`missing "${columns.group}" (the split group)`, loc(columns.group))
+    pair.group = String(g)
+  }
+  return pair
+}
+
+function pairTextsFromRecord(
+  values: Record<string, unknown>,
+  where: Where,
+  columns: Required<PairColumns>,
 ): PreferencePair {
   const loc = (field?: string) =>
     where.unit === 'row' ? { file: where.file, row: where.line, field } : { file: where.file, line: where.line, field }
@@ -132,6 +179,12 @@ export function pairFromRecord(
       subset,
       line: where.line,
     }
+  }
+  if (Array.isArray(prompt)) {
+    // TRL's conversational prompt with plain-string completions.
+    const messages = toMessages(prompt, columns.prompt, loc)
+    if (messages.length === 0) throw new DataError('the prompt has no turns', loc(columns.prompt))
+    return { prompt: renderChat(messages), messages, chosen, rejected, subset, line: where.line }
   }
   if (typeof prompt !== 'string') {
     throw new DataError(

@@ -6,18 +6,20 @@
  *   const objective = createObjective({ type: 'rating', weights: [1, 0.5] })
  */
 import { OptionError } from '../errors.ts'
+import { type BradleyTerryOptions, bradleyTerryObjective, type PairRecord } from './bradley-terry.ts'
 import type { Objective } from './objective.ts'
 import { type RatingObjectiveOptions, type RatingRecord, ratingObjective } from './rating.ts'
 
 export const objectives = {
   rating: (o: RatingObjectiveOptions) => ratingObjective(o),
+  'bradley-terry': (o: BradleyTerryOptions) => bradleyTerryObjective(o),
 }
 export type ObjectiveType = keyof typeof objectives
 export type ObjectiveSpec = { [K in ObjectiveType]: { type: K } & Parameters<(typeof objectives)[K]>[0] }[ObjectiveType]
 export const OBJECTIVE_TYPES = Object.keys(objectives) as ObjectiveType[]
 
 /** The epoch record fields of every objective (the rating fields are NaN / null where there are no ratings). */
-export type ObjectiveRecord = RatingRecord
+export type ObjectiveRecord = Partial<RatingRecord> & Partial<PairRecord>
 
 export function createObjective(spec: ObjectiveSpec): Objective {
   if (!Object.hasOwn(objectives, spec.type)) {

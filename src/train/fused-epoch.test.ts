@@ -80,7 +80,10 @@ for (const [name, extra] of [
       const [p, f] = [plain.history[e], fused.history[e]]
       assert.equal(f.step, p.step)
       assert.equal(f.lr, p.lr)
-      assert.ok(Math.abs(f.trainLRating - p.trainLRating) < 1e-4 * Math.abs(p.trainLRating), `epoch ${e + 1} train L`)
+      assert.ok(
+        Math.abs(f.trainLRating! - p.trainLRating!) < 1e-4 * Math.abs(p.trainLRating!),
+        `epoch ${e + 1} train L`,
+      )
       assert.ok(Math.abs(f.valLRating! - p.valLRating!) < 1e-3 * Math.abs(p.valLRating!), `epoch ${e + 1} val L`)
     }
   })

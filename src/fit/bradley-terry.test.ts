@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { test } from 'node:test'
+import { matrix } from '../compute/matrix.ts'
+import { Rng } from '../compute/rng.ts'
+import { groupedSource, matrixSource } from '../core/batch-source.ts'
+import { pairwiseLoss } from '../objectives/bradley-terry.ts'
+import { fitBradleyTerry } from './bradley-terry.ts'
+
+/** A pair source: rows chosen, rejected, chosen, ...; labels [p, m] on both rows of a pair. */
+function pairs(chosen: ArrayLike<number>, rejected: ArrayLike<number>, d: number, p: ArrayLike<number>, m?: number[]) {
+  const n = p.length
+  const x = new Float32Array(2 * n * d)
+  const y = new Float32Array(2 * n * 2)
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) {
+      x[2 * i * d + j] = chosen[i * d + j]
+      x[(2 * i + 1) * d + j] = rejected[i * d + j]
+    }
+    for (const r of [2 * i, 2 * i + 1]) {
+      y[2 * r] = p[i]
+      y[2 * r + 1] = m ? m[i] : 0
+    }
+  }
+  return groupedSource(matrixSource(matrix(2 * n, d, x), y, 2), 2)
+}
+
+test('Newton on L_BT - λ‖w‖² matches scikit-learn LogisticRegression(fit_intercept=False) within 1e-4', async () => {
+  const ref = JSON.parse(
+    readFileSync(new URL('../../test/fixtures/bradley-terry/logreg-ref.json', import.meta.url), 'utf8'),
+  )
+  const fit = await fitBradleyTerry(pairs(ref.chosen, ref.rejected, ref.d, ref.labels), { l2: ref.l2 })
+  const w = fit.params['linear.weight'].data
+  for (let j = 0; j < ref.d; j++)
+    assert.ok(Math.abs(w[j] - ref.weight[j]) < 1e-4, `w[${j}] ${w[j]} vs ${ref.weight[j]}`)
+  assert.equal(fit.params['linear.bias'].data[0], 0)
+  assert.ok(fit.gradientMax < 1e-9 && fit.iterations < 20, `${fit.gradientMax} after ${fit.iterations}`)
+})
+
+test('Newton with margins and centering reaches a zero gradient of the full objective', async () => {
+  const rng = new Rng(2)
+  const n = 50
+  const d = 3
+  const c = Float32Array.from({ length: n * d }, () => rng.normal() + 0.5)
+  const r = Float32Array.from({ length: n * d }, () => rng.normal())
+  const p = Array.from({ length: n }, () => rng.float())
+  const m = Array.from({ length: n }, () => 0.3 * rng.float())
+  const l2 = 0.01
+  const center = 0.05
+  const fit = await fitBradleyTerry(pairs(c, r, d, p, m), { l2, center })
+  const w = Array.from(fit.params['linear.weight'].data)
+  const b = fit.params['linear.bias'].data[0]
+  // F(w, b) from pairwiseLoss; its finite-difference gradient vanishes at the fit (float32 weights).
+  const F = (w: number[], b: number) => {
+    const reward = (x: Float32Array, i: number) => w.reduce((s, v, j) => s + v * x[i * d + j], b)
+    const rc = Array.from({ length: n }, (_, i) => reward(c, i))
+    const rr = Array.from({ length: n }, (_, i) => reward(r, i))
+    return pairwiseLoss(rc, rr, { labels: p, margins: m, center }).value - l2 * w.reduce((s, v) => s + v * v, 0)
+  }
+  const h = 1e-4
+  for (let j = 0; j <= d; j++) {
+    const up = j < d ? w.map((v, i) => (i === j ? v + h : v)) : w
+    const down = j < d ? w.map((v, i) => (i === j ? v - h : v)) : w
+    const g = (F(up, j === d ? b + h : b) - F(down, j === d ? b - h : b)) / (2 * h)
+    assert.ok(Math.abs(g) < 1e-5, `∂F/∂θ${j} = ${g}`)
+  }
+  assert.ok(b !== 0, 'centering fits the bias')
+})
+
+test('λ is chosen on validation L_BT from the grid', async () => {
+  const rng = new Rng(9)
+  const d = 20
+  const make = (n: number) => {
+    const c = Float32Array.from({ length: n * d }, () => rng.normal())
+    const r = Float32Array.from({ length: n * d }, () => rng.normal())
+    // Only the first feature matters, noisily: a small training set overfits without L2.
+    const p = Array.from({ length: n }, (_, i) => (rng.float() < 1 / (1 + Math.exp(-(c[i * d] - r[i * d]))) ? 1 : 0))
+    return pairs(c, r, d, p)
+  }
+  const fit = await fitBradleyTerry(make(40), { l2: [1e-5, 1e-3, 1e-1], validation: make(400) })
+  assert.equal(fit.grid.length, 3)
+  const best = fit.grid.reduce((a, b) => (b.valLBT > a.valLBT ? b : a))
+  assert.equal(fit.l2, best.l2)
+  assert.ok(fit.grid.every((g) => g.valLBT <= 0 && g.valAccuracy >= 0 && g.valAccuracy <= 1))
+})
