@@ -288,8 +288,11 @@ async function main(): Promise<void> {
         for (const connections of CONNECTIONS) {
           const a = find('rewardfit', batch, connections)
           const b = find(peer, batch, connections)
+          const where = `  vs ${peer.padEnd(11)} conns ${String(connections).padStart(3)}, batch ${String(batch).padStart(2)}`
           lines.push(
-            `  vs ${peer.padEnd(11)} conns ${String(connections).padStart(3)}, batch ${String(batch).padStart(2)}: items/s ×${(a.itemsPerSec / b.itemsPerSec).toFixed(2)}, p50 ×${(a.p50Ms / b.p50Ms).toFixed(2)}, p99 ×${(a.p99Ms / b.p99Ms).toFixed(2)}`,
+            b.itemsPerSec > 0
+              ? `${where}: items/s ×${(a.itemsPerSec / b.itemsPerSec).toFixed(2)}, p50 ×${(a.p50Ms / b.p50Ms).toFixed(2)}, p99 ×${(a.p99Ms / b.p99Ms).toFixed(2)}`
+              : `${where}: no ratio, the peer completed no request within the run`,
           )
         }
       }
