@@ -6,10 +6,11 @@ PyTorch peer of `npm run bench:backbone` (bench/backbone.ts).
       Builds a random-weight model of that shape (plain torch, HF names; scripts/fixtures/tiny_models.py),
       writes DIR/{config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx, weights.pt,
       pairs.json, ids.json}. Every pair tokenizes to exactly 128 tokens (word-level vocabulary).
-  run --dir DIR --threads T --batch B --repeat R
-      Runs the same weights on the same token ids with torch (no_grad, float32), pools like rewardfit
-      and segment ids (mean for the encoder, last token for the decoder), prints one JSON line:
-      {"threads", "texts", "seconds", "textsPerSec", "maxRssMB", "first": [first 8 values of row 0]}.
+  run --dir DIR --threads T --batch B --repeat R [--ids FILE] [--padding sorted|naive]
+      Runs the same weights on the same token ids with torch (inference_mode, float32), pools like rewardfit
+      (mean for the encoder, last real token for the decoder), prints one JSON line:
+      {"threads", "texts", "tokens", "seconds", "cpuSeconds", "textsPerSec", "maxRssMB", "first": [row 0, 8 values]}.
+      Ragged ids are right-padded per batch: sorted by length first (as rewardfit) or in input order (naive).
       Tokenization is not timed here (ids are precomputed); rewardfit's figure includes its tokenizer.
 """
 import argparse
@@ -119,37 +120,53 @@ def run(args):
     s, _, model = build(shape)
     model.load_state_dict(torch.load(os.path.join(args.dir, "weights.pt")))
     model.eval()
-    tokens = json.load(open(os.path.join(args.dir, "ids.json")))
+    tokens = json.load(open(args.ids or os.path.join(args.dir, "ids.json")))
     ids, types = tokens["ids"][: args.texts], tokens["types"][: args.texts]
+    # sorted: rows ordered by length so each batch pads to its own longest row (rewardfit's bucketing);
+    # naive: batches in input order, padded to their longest row (HF tokenizers' padding=True).
+    order = sorted(range(len(ids)), key=lambda i: (len(ids[i]), i)) if args.padding == "sorted" else list(range(len(ids)))
+    pad = 0
     first = None
+
+    def batch(rows):
+        t = max(len(ids[i]) for i in rows)
+        x = torch.full((len(rows), t), pad, dtype=torch.long)
+        tt = torch.zeros((len(rows), t), dtype=torch.long)
+        mask = torch.zeros((len(rows), t), dtype=torch.long)
+        for k, i in enumerate(rows):
+            n = len(ids[i])
+            x[k, :n] = torch.tensor(ids[i])
+            tt[k, :n] = torch.tensor(types[i])
+            mask[k, :n] = 1
+        return x, tt, mask
+
+    def forward(rows):
+        x, tt, mask = batch(rows)
+        if s["kind"] == "bert":
+            h = model(x, mask, tt)[0]
+            return (h * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
+        h = model(x, mask, tm.position_ids_from_mask(mask))[0]
+        return h[torch.arange(len(rows)), mask.sum(1) - 1]  # last real token (right padding)
 
     def once():
         nonlocal first
         with torch.inference_mode():
-            for i in range(0, len(ids), args.batch):
-                x = torch.tensor(ids[i:i + args.batch])
-                mask = torch.ones_like(x)
-                if s["kind"] == "bert":
-                    h = model(x, mask, torch.tensor(types[i:i + args.batch]))[0]
-                    v = (h * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
-                else:
-                    h = model(x, mask, tm.position_ids_from_mask(mask))[0]
-                    v = h[:, -1]
-                if first is None:
-                    first = [round(float(t), 6) for t in v[0][:8]]
+            for i in range(0, len(order), args.batch):
+                rows = order[i:i + args.batch]
+                v = forward(rows)
+                if 0 in rows:
+                    first = [round(float(t), 6) for t in v[rows.index(0)][:8]]
 
     with torch.inference_mode():  # warm-up: two rows
-        x = torch.tensor(ids[:2])
-        m = torch.ones_like(x)
-        model(x, m, torch.tensor(types[:2]) if s["kind"] == "bert" else tm.position_ids_from_mask(m))
-    best = float("inf")
+        forward(order[:2])
+    best, best_cpu = float("inf"), float("inf")
     for _ in range(args.repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         once()
-        best = min(best, time.perf_counter() - t0)
+        best, best_cpu = min(best, time.perf_counter() - t0), min(best_cpu, time.process_time() - c0)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"threads": args.threads, "texts": len(ids), "seconds": best, "textsPerSec": len(ids) / best,
-                      "maxRssMB": rss, "first": first}))
+    print(json.dumps({"threads": args.threads, "texts": len(ids), "tokens": sum(len(r) for r in ids), "seconds": best,
+                      "cpuSeconds": best_cpu, "textsPerSec": len(ids) / best, "maxRssMB": rss, "first": first}))
 
 
 def main():
@@ -166,6 +183,8 @@ def main():
     r.add_argument("--batch", type=int, default=16)
     r.add_argument("--texts", type=int, default=256)
     r.add_argument("--repeat", type=int, default=2)
+    r.add_argument("--ids", help="token ids file (default DIR/ids.json): {ids: [[...]], types: [[...]]}")
+    r.add_argument("--padding", choices=["sorted", "naive"], default="sorted")
     args = ap.parse_args()
     export(args) if args.cmd == "export" else run(args)
 

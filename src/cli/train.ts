@@ -28,6 +28,7 @@ interface TrainFlags extends DataFlags {
   maxLength?: number
   pooling?: string
   layer?: number
+  quantize?: 'none' | 'int8'
   head: 'ridge' | 'linear' | 'mlp'
   alphas?: number[]
   hidden?: number[]
@@ -103,6 +104,11 @@ export function registerTrainCommand(program: Command): void {
       numberFlag('--layer'),
     )
     .option(
+      '--quantize <mode>',
+      "onnx/hf backbones: 'int8' runs int8 MatMul weights (the folder's onnx/model_quantized.onnx, or quantized on load)",
+      choiceFlag('--quantize', ['none', 'int8'] as const),
+    )
+    .option(
       '--head <type>',
       `${HEAD_CHOICES.join(' | ')} (ridge: exact closed form, alpha chosen on validation)`,
       choiceFlag('--head', HEAD_CHOICES),
@@ -171,6 +177,7 @@ export function trainOptionsFrom(f: TrainFlags): TrainRewardModelOptions {
   if (f.maxLength !== undefined) backboneOptions.maxLength = f.maxLength
   if (f.pooling !== undefined) backboneOptions.pooling = f.pooling
   if (f.layer !== undefined) backboneOptions.layer = f.layer
+  if (f.quantize !== undefined) backboneOptions.quantize = f.quantize
   const progress = f.quiet || f.json ? null : stageProgress()
   const warn = warnOnStderr
   return {

@@ -3,7 +3,7 @@
  *
  * @example
  *   resolveGgufOptions({ path: 'models/qwen2.5-0.5b-instruct-q8_0.gguf' })
- *   // { path: '…', template: 'auto', maxTokens: 2048, gpu: 'auto', threads: 0 }
+ *   // { path: '…', template: 'auto', maxTokens: 2048, gpu: 'auto', threads: 0, parallel: 0 }
  */
 import { OptionError } from '../errors.ts'
 
@@ -21,6 +21,13 @@ export interface GgufOptions {
   gpu?: 'auto' | 'cpu'
   /** CPU threads; 0 means one per physical core (llama.cpp's own choice). Does not change the vectors. */
   threads?: number
+  /**
+   * Pairs evaluated at once, each in its own llama.cpp context (the threads are split between them, at
+   * least one each). 0 = one context per thread on CPU (ggml's threads spin-wait between ops, so one
+   * thread per context wastes least; README, Backbones), one context on a GPU (not measured here).
+   * Does not change the vectors: each pair still runs alone in its context (bit-identical, tested).
+   */
+  parallel?: number
 }
 
 export const GGUF_DEFAULTS = {
@@ -28,6 +35,7 @@ export const GGUF_DEFAULTS = {
   maxTokens: 2048,
   gpu: 'auto',
   threads: 0,
+  parallel: 0,
 } satisfies Required<Omit<GgufOptions, 'path'>>
 
 export type ResolvedGgufOptions = Required<GgufOptions>
@@ -45,7 +53,16 @@ export function resolveGgufOptions(o: GgufOptions): ResolvedGgufOptions {
   if (r.gpu !== 'auto' && r.gpu !== 'cpu') throw new OptionError('gpu', r.gpu, "'auto' or 'cpu'")
   if (!Number.isInteger(r.threads) || r.threads < 0)
     throw new OptionError('threads', r.threads, 'an integer >= 0 (0 = one per physical core)')
-  return { path: r.path, template: r.template, maxTokens: r.maxTokens, gpu: r.gpu, threads: r.threads }
+  if (!Number.isInteger(r.parallel) || r.parallel < 0)
+    throw new OptionError('parallel', r.parallel, 'an integer >= 0 (0 = one pair per thread)')
+  return {
+    path: r.path,
+    template: r.template,
+    maxTokens: r.maxTokens,
+    gpu: r.gpu,
+    threads: r.threads,
+    parallel: r.parallel,
+  }
 }
 
 // A spec read from config.json may carry `"maxTokens": undefined`-like gaps; they must not hide defaults.

@@ -81,6 +81,27 @@ describe('gguf featurizer on a tiny random llama', () => {
     assert.equal((await plain.featurize([])).length, 0)
   })
 
+  test('parallel contexts give the same vectors as one pair at a time, bit for bit', async () => {
+    const many = [...pairs, ...pairs.map((p) => ({ prompt: p.response, response: p.prompt })), ...pairs].slice(0, 10)
+    const sequential = await plain.featurize(many)
+    for (const [parallel, threads] of [
+      [3, 3],
+      [2, 1],
+    ]) {
+      const f = await createGgufFeaturizer({ type: 'gguf', path: plainPath, gpu: 'cpu', threads, parallel })
+      try {
+        assert.equal(f.fingerprint, plain.fingerprint, 'parallel and threads are not fingerprinted')
+        assert.equal(f.spec.parallel, parallel)
+        // Exact equality: each pair runs alone in a cleared context; ggml's CPU kernels split output
+        // rows between threads without changing any sum's order, so neither the context nor the
+        // thread count moves a bit (node-llama-cpp offers no tolerance setting; none is needed).
+        assert.deepEqual(await f.featurize(many), sequential)
+      } finally {
+        await f.dispose?.()
+      }
+    }
+  })
+
   test('is the last token hidden state after the output norm (checked against a TS forward pass)', async () => {
     const nlc = await loadNodeLlamaCpp()
     const llama = await nlc.getLlama({ gpu: false, build: 'never', logLevel: nlc.LlamaLogLevel.error })

@@ -7,7 +7,9 @@
  * the output row of the last token, i.e. the final hidden state after the model's output norm
  * (`llama_get_embeddings_ith(ctx, -1)`). The effective pooling is part of the fingerprint.
  * Each pair is evaluated alone in a freshly cleared sequence, so a vector never depends on the
- * batch it came in.
+ * batch it came in. With `parallel` > 1, several llama.cpp contexts take pairs from the batch at once:
+ * node-llama-cpp's embedding context reads only the batch's last output row (llama_get_embeddings_ith
+ * -1), so sequences of one context cannot share a decode; separate contexts can run side by side.
  *
  * @example
  *   const f = await createGgufFeaturizer({ type: 'gguf', path: 'qwen2.5-0.5b-instruct-q8_0.gguf' })
@@ -140,19 +142,26 @@ export async function createGgufFeaturizer(
       throw new RewardfitError(`llama.cpp could not load ${o.path}: ${(err as Error).message}`, { cause: err })
     })
 
-  let embedder: LlamaEmbeddingContext
+  const embedders: LlamaEmbeddingContext[] = []
   let maxTokens: number
   try {
     // Never ask for more context than the model was trained on: positions past it are garbage.
     maxTokens = Math.min(o.maxTokens, model.trainContextSize - 2)
-    embedder = await model.createEmbeddingContext({
-      // +2: BOS may be prepended and EOS appended by node-llama-cpp, and the input must stay below contextSize.
-      contextSize: maxTokens + 2,
-      batchSize: maxTokens + 2,
-      // Physical cores, not hyperthreads: ggml's threads spin-wait, so extra ones only contend.
-      threads: o.threads === 0 ? llama.cpuMathCores : o.threads,
-    })
+    // Physical cores, not hyperthreads: ggml's threads spin-wait, so extra ones only contend.
+    const threads = o.threads === 0 ? llama.cpuMathCores : o.threads
+    const contexts = o.parallel !== 0 ? o.parallel : o.gpu === 'cpu' || !llama.gpu ? threads : 1
+    for (let i = 0; i < contexts; i++) {
+      embedders.push(
+        await model.createEmbeddingContext({
+          // +2: BOS may be prepended and EOS appended by node-llama-cpp, and the input must stay below contextSize.
+          contextSize: maxTokens + 2,
+          batchSize: maxTokens + 2,
+          threads: Math.max(1, Math.floor(threads / contexts)),
+        }),
+      )
+    }
   } catch (err) {
+    for (const e of embedders) await e.dispose()
     await model.dispose()
     throw new RewardfitError(`could not create an embedding context for ${o.path}: ${(err as Error).message}`, {
       cause: err,
@@ -180,6 +189,7 @@ export async function createGgufFeaturizer(
 
   const specOut: GgufSpec = { type: 'gguf', path: o.path, template: o.template, maxTokens: o.maxTokens, gpu: o.gpu }
   if (o.threads !== 0) specOut.threads = o.threads
+  if (o.parallel !== 0) specOut.parallel = o.parallel
 
   return {
     spec: specOut,
@@ -187,17 +197,23 @@ export async function createGgufFeaturizer(
     fingerprint,
     async featurize(batch: TextPair[]): Promise<Float32Array> {
       const out = new Float32Array(batch.length * dim) // [batch, dim]
-      for (let i = 0; i < batch.length; i++) {
-        const { vector } = await embedder.getEmbeddingFor(render(batch[i]))
-        if (vector.length !== dim) {
-          throw new RewardfitError(`${o.path}: expected a ${dim}-dim hidden state, llama.cpp returned ${vector.length}`)
+      // Each context takes the next pair as soon as it is free; llama.cpp runs the contexts' decodes
+      // on separate threads. A pair always runs alone in a cleared context, so its vector is the same.
+      let next = 0
+      const drain = async (embedder: LlamaEmbeddingContext) => {
+        for (let i = next++; i < batch.length; i = next++) {
+          const { vector } = await embedder.getEmbeddingFor(render(batch[i]))
+          if (vector.length !== dim) {
+            throw new RewardfitError(`${o.path}: expected a ${dim}-dim hidden state, llama.cpp returned ${vector.length}`)
+          }
+          out.set(vector, i * dim)
         }
-        out.set(vector, i * dim)
       }
+      await Promise.all(embedders.map(drain))
       return out
     },
     async dispose() {
-      await embedder.dispose()
+      for (const e of embedders) await e.dispose()
       await model.dispose()
     },
   }

@@ -1,0 +1,30 @@
+/**
+ * Child processes of `npm run bench:backbone`: the torch peer (bench/peers/backbone_peer.py) and
+ * rewardfit's worker (bench/backbone-worker.ts), each printing one JSON line. One process per run, so
+ * each figure's peak RSS is that run's own.
+ */
+import { spawnSync } from 'node:child_process'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+const PYTHON = '/usr/bin/python3'
+
+export interface Run {
+  seconds: number
+  cpuSeconds: number
+  texts: number
+  tokens?: number
+  maxRssMB: number
+  first?: number[]
+}
+
+function spawnJson(cmd: string, args: string[]): Run & Record<string, unknown> {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28, cwd: join(HERE, '..') })
+  if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 3).join(' ')} failed:\n${r.stderr}`)
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!)
+}
+
+export const peer = (args: string[]) => spawnJson(PYTHON, [join(HERE, 'peers', 'backbone_peer.py'), ...args])
+export const worker = (mode: string, o: object) =>
+  spawnJson(process.execPath, ['--import', 'tsx', join(HERE, 'backbone-worker.ts'), mode, JSON.stringify(o)])
