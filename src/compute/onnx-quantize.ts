@@ -12,19 +12,23 @@
  * the file is copied verbatim.
  *
  * @example
- *   const { model, matmuls } = quantizeMatMulsInt8(await readFile('onnx/model.onnx'))
+ *   const { parts, matmuls } = quantizeMatMulsInt8(await readFile('onnx/model.onnx'))
  *   matmuls   // 36 for a 6-layer BERT (Q, K, V, output and two FFN matrices per layer)
- *   await ort.InferenceSession.create(model)
+ *   await ort.InferenceSession.create(concatBytes(parts))
  */
 
 import { DType, encodeNode, encodeTensor, type NodeSpec, node } from './onnx-proto.ts'
-import { concatBytes, type Field, fieldString, lengthField, readFields, readNode, readTensor } from './onnx-read.ts'
+import { type Field, fieldString, lengthField, lengthHeader, readFields, readNode, readTensor } from './onnx-read.ts'
 
 /** Bumped whenever this file could quantize the same graph differently (it is part of fingerprints). */
 export const INT8_QUANTIZER_VERSION = 'int8-dynamic-percolumn-1'
 
 export interface QuantizeResult {
-  model: Uint8Array
+  /**
+   * The quantized model as consecutive pieces, most of them views into the input: write them in order
+   * (a file) or join them (concatBytes) — never both, so that a large graph is not held twice.
+   */
+  parts: Uint8Array[]
   /** MatMul nodes rewritten. */
   matmuls: number
   /** float32 bytes of the weights replaced, and the int8 + scale bytes that replaced them. */
@@ -119,12 +123,10 @@ export function quantizeMatMulsInt8(bytes: Uint8Array): QuantizeResult {
     bytesAfter += q.byteLength + scale.byteLength + cols
   }
 
-  const newGraph = concatBytes([
-    ...graph.flatMap((f) => (dropped.has(f) ? [] : (replaced.get(f) ?? [f.raw]))),
-    ...added,
-  ])
-  const out = concatBytes(model.map((f) => (f === graphField ? lengthField(7, newGraph) : f.raw)))
-  return { model: out, matmuls, bytesBefore, bytesAfter }
+  const graphParts = [...graph.flatMap((f) => (dropped.has(f) ? [] : (replaced.get(f) ?? [f.raw]))), ...added]
+  const graphLength = graphParts.reduce((n, p) => n + p.length, 0)
+  const parts = model.flatMap((f) => (f === graphField ? [lengthHeader(7, graphLength), ...graphParts] : [f.raw]))
+  return { parts, matmuls, bytesBefore, bytesAfter }
 }
 
 /** Symmetric per-column int8: W [k, n] row-major → q [k, n], scale [n]. An all-zero column gets scale 1. */

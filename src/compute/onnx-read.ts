@@ -100,13 +100,14 @@ function encodeVarint(v: number): number[] {
   return out
 }
 
+/** The tag and length of a length-delimited field whose payload follows separately. */
+export function lengthHeader(field: number, payloadLength: number): Uint8Array {
+  return Uint8Array.from([...encodeVarint(field * 8 + 2), ...encodeVarint(payloadLength)])
+}
+
 /** A length-delimited field (tag, length, payload): how a rewritten sub-message is put back. */
 export function lengthField(field: number, payload: Uint8Array): Uint8Array {
-  const head = [...encodeVarint(field * 8 + 2), ...encodeVarint(payload.length)]
-  const out = new Uint8Array(head.length + payload.length)
-  out.set(head)
-  out.set(payload, head.length)
-  return out
+  return concatBytes([lengthHeader(field, payload.length), payload])
 }
 
 export function concatBytes(parts: Uint8Array[]): Uint8Array {
@@ -166,7 +167,11 @@ export function readTensor(bytes: Uint8Array): TensorInfo {
     floats() {
       if (dtype !== 1) return undefined
       const raw = one(9)?.bytes
-      if (raw) return new Float32Array(new Uint8Array(raw).buffer) // a copy: raw_data need not be 4-byte aligned
+      if (raw) {
+        // A view when raw_data happens to be 4-byte aligned, else a copy: a 2 GB graph is not copied twice.
+        if (raw.byteOffset % 4 === 0) return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4)
+        return new Float32Array(new Uint8Array(raw).buffer)
+      }
       const packed = fields.filter((f) => f.field === 4)
       if (packed.length === 1 && packed[0].wire === 2) return new Float32Array(new Uint8Array(packed[0].bytes!).buffer)
       if (packed.length > 0 && packed.every((f) => f.wire === 5)) {

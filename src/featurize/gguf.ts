@@ -204,7 +204,9 @@ export async function createGgufFeaturizer(
         for (let i = next++; i < batch.length; i = next++) {
           const { vector } = await embedder.getEmbeddingFor(render(batch[i]))
           if (vector.length !== dim) {
-            throw new RewardfitError(`${o.path}: expected a ${dim}-dim hidden state, llama.cpp returned ${vector.length}`)
+            throw new RewardfitError(
+              `${o.path}: expected a ${dim}-dim hidden state, llama.cpp returned ${vector.length}`,
+            )
           }
           out.set(vector, i * dim)
         }

@@ -392,11 +392,12 @@ describe('transformer featurizer: int8 quantization', () => {
 
   test("a folder's own onnx/model_quantized.onnx (transformers.js 'q8') is loaded instead", async () => {
     const { quantizeMatMulsInt8 } = await import('../compute/onnx-quantize.ts')
+    const { concatBytes } = await import('../compute/onnx-read.ts')
     const dir = await copyModel(BERT)
     const made = await createTransformerFeaturizer({ type: 'onnx', path: dir, quantize: 'int8' })
-    const { model, matmuls } = quantizeMatMulsInt8(await readFile(join(dir, 'onnx/model.onnx')))
+    const { parts, matmuls } = quantizeMatMulsInt8(await readFile(join(dir, 'onnx/model.onnx')))
     assert.ok(matmuls > 0)
-    await writeFile(join(dir, 'onnx/model_quantized.onnx'), model)
+    await writeFile(join(dir, 'onnx/model_quantized.onnx'), concatBytes(parts))
     const shipped = await createTransformerFeaturizer({ type: 'onnx', path: dir, quantize: 'int8' })
     assert.equal(shipped.weights, 'int8-shipped')
     assert.notEqual(shipped.fingerprint, made.fingerprint, 'the shipped file is hashed instead')
