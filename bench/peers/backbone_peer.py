@@ -20,7 +20,14 @@ import resource
 import sys
 import time
 
-import torch
+# torch.set_num_threads does not reach Debian's OpenBLAS (torch sees it as "generic" BLAS), whose own
+# pthreads would otherwise spin on every core: pin it to the same count before torch loads it.
+if "--threads" in sys.argv:
+    _t = sys.argv[sys.argv.index("--threads") + 1]
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", _t)
+    os.environ.setdefault("OMP_NUM_THREADS", _t)
+
+import torch  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../scripts/fixtures"))
 import tiny_models as tm  # noqa: E402
