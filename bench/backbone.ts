@@ -10,7 +10,7 @@
  *            pairs, from ../shared/data (or BENCH_DATA_DIR); rewardfit with and without length
  *            sorting, torch sorted the same way and naively padded (batches in input order), 1 thread
  *   session  onnxruntime session options on one [16, 128] batch (bench/backbone-worker.ts session)
- *   decoder  Qwen2-0.5B layer shape (24 x 896, 14/2 heads, 4864 FFN; 32k vocab), 8 pairs of 128 tokens
+ *   decoder  Qwen2-0.5B layer shape (24 x 896, 14/2 heads, 4864 FFN; 32k vocab), 4 pairs of 128 tokens
  *            (skip with BENCH_DECODER=0)
  *   int8     fidelity: cosine to fp32 per vector, and HANNA test Pearson of a ridge head on the tiny
  *            test fixtures' features, fp32 vs int8
@@ -25,6 +25,7 @@
  * @example
  *   npm run bench:backbone
  *   BENCH_DECODER=0 BENCH_ROUNDS=2 npm run bench:backbone
+ *   BENCH_CASES=ragged,gguf npm run bench:backbone     # only these; their rows replace theirs in the JSON
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -246,7 +247,7 @@ async function raggedCase(dir: string): Promise<void> {
   const { AutoTokenizer } = await import('@huggingface/transformers')
   const tok = (await AutoTokenizer.from_pretrained(dir, { local_files_only: true })) as unknown as RowTokenizer
   const toRows = createEncoderRows(tok, 512)
-  const sets = realPairs({ hanna: Number(process.env.BENCH_HANNA ?? 96), mlqe: Number(process.env.BENCH_MLQE ?? 512) })
+  const sets = realPairs({ hanna: Number(process.env.BENCH_HANNA ?? 32), mlqe: Number(process.env.BENCH_MLQE ?? 256) })
   for (const [name, pairs] of Object.entries(sets)) {
     const rowsOf = pairs.map(toRows)
     const lens = rowsOf.map((r) => r.ids.length)
@@ -308,7 +309,7 @@ function sessionCase(dir: string): void {
 }
 
 function decoderCase(): void {
-  const texts = Number(process.env.BENCH_DECODER_TEXTS ?? 8)
+  const texts = Number(process.env.BENCH_DECODER_TEXTS ?? 4)
   const { dir, pairs } = exportModel('qwen05', texts)
   try {
     const l0 = load()
@@ -371,7 +372,18 @@ async function main(): Promise<void> {
   )
   mkdirSync(join(ROOT, 'bench/out'), { recursive: true })
   const out = join(ROOT, 'bench/out/backbone.json')
-  writeFileSync(`${out}.tmp`, JSON.stringify({ date: new Date().toISOString(), loads, rows }, null, 1))
+  // A partial run (BENCH_CASES) replaces its own cases' rows and keeps the others'.
+  const ran = new Set(rows.map((r) => String(r.case)))
+  const kept =
+    only && existsSync(out)
+      ? (JSON.parse(readFileSync(out, 'utf8')).rows as Record<string, unknown>[]).filter(
+          (r) => !ran.has(String(r.case)),
+        )
+      : []
+  writeFileSync(
+    `${out}.tmp`,
+    JSON.stringify({ date: new Date().toISOString(), loads, rows: [...kept, ...rows] }, null, 1),
+  )
   const { renameSync } = await import('node:fs')
   renameSync(`${out}.tmp`, out)
   console.log(`rows written to ${out}`)

@@ -29,7 +29,10 @@ export interface TransformerOptions {
   maxLength?: number
   /** Decoders: 'auto' uses the tokenizer's chat template when it has one, else "prompt\n\nresponse"; 'plain' always the latter. */
   template?: 'auto' | 'plain'
-  /** Rows per onnxruntime run. Does not change the vectors. Range [1, ∞). */
+  /**
+   * Rows per onnxruntime run, at most; a run also holds at most batchSize x 128 padded tokens (long rows
+   * go fewer at a time). Does not change the vectors. Range [1, ∞).
+   */
   batchSize?: number
   /** onnxruntime intra-op threads; 0 = every core. Does not change the vectors beyond float rounding. */
   threads?: number

@@ -171,6 +171,18 @@ describe('transformer featurizer: a vector never depends on its batch', () => {
     }
   })
 
+  test('long rows go fewer per run (batchSize x 128 tokens): vectors unchanged', async () => {
+    // ~200-token rows: 16 of them exceed the 2,048-token budget of batchSize 16, so runs hold 10.
+    const long: TextPair[] = Array.from({ length: 24 }, (_, i) => ({
+      prompt: words(150 + (i % 5) * 8, i),
+      response: words(30 + (i % 3) * 5, i + 2),
+    }))
+    const one = await createTransformerFeaturizer({ type: 'onnx', path: LLAMA, batchSize: 1 })
+    const f = await createTransformerFeaturizer({ type: 'onnx', path: LLAMA, batchSize: 16 })
+    assert.deepEqual(await f.featurize(long), await one.featurize(long))
+    await Promise.all([one.dispose(), f.dispose()])
+  })
+
   test('Llama: the last REAL token is pooled, never a pad (and a pad position would differ)', async () => {
     // Run the graph directly on a right-padded batch: the short row's last column is a pad.
     const { AutoTokenizer } = await import('@huggingface/transformers')

@@ -288,6 +288,21 @@ async function buildFeaturizer(
   // int8 graphs quantize activations with one scale per tensor (DynamicQuantizeLinear), so a row's
   // vector would depend on its neighbours: each row runs alone. Measured: no slower than batches of 16.
   const runRows = files.weights === 'fp32' ? s.batchSize : 1
+  // A run also holds at most batchSize x 128 padded tokens: long rows go fewer at a time, so activations
+  // (attention alone is rows x heads x seq² floats) stay near those of a batch of 128-token rows. On
+  // HANNA at 512 tokens, batches of 16 put peak RSS at 1.2x torch's; the GEMMs keep >= 2,048 rows.
+  const tokenBudget = s.batchSize * 128
+  const rowsPerRun = (order: number[], start: number, tokenRows: TokenRow[]): number => {
+    let k = 1
+    let longest = tokenRows[order[start]].ids.length
+    while (k < runRows && start + k < order.length) {
+      const next = Math.max(longest, tokenRows[order[start + k]].ids.length)
+      if ((k + 1) * next > tokenBudget) break
+      longest = next
+      k++
+    }
+    return k
+  }
   const run = createRunner(session, { inputNames, outputName, padId, paddingSide, pooling, dim })
 
   return {
@@ -308,8 +323,9 @@ async function buildFeaturizer(
       // Length bucketing: sorted by length, each run pads to its own longest row; ties keep input order.
       const order = tokenRows.map((_, i) => i)
       if (s.sortByLength) order.sort((a, b) => tokenRows[a].ids.length - tokenRows[b].ids.length || a - b)
-      for (let start = 0; start < order.length; start += runRows) {
-        const idx = order.slice(start, start + runRows)
+      for (let start = 0; start < order.length; ) {
+        const idx = order.slice(start, start + rowsPerRun(order, start, tokenRows))
+        start += idx.length
         const pooled = await run(idx.map((i) => tokenRows[i]))
         idx.forEach((i, k) => {
           out.set(pooled.subarray(k * dim, (k + 1) * dim), i * dim)
