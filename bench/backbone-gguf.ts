@@ -23,7 +23,7 @@ export async function ggufCase(rounds: number): Promise<Record<string, unknown>[
   const dir = mkdtempSync(join(tmpdir(), 'rewardfit-bench-gguf-'))
   const out: Record<string, unknown>[] = []
   try {
-    const pairs = Array.from({ length: 48 }, (_, i) => ({
+    const pairs = Array.from({ length: Number(process.env.BENCH_GGUF_PAIRS ?? 24) }, (_, i) => ({
       prompt: Array.from({ length: 12 + (i % 9) * 3 }, (_, j) => WORDS[(i + j) % WORDS.length]).join(' '),
       response: Array.from({ length: 8 + (i % 7) * 4 }, (_, j) => WORDS[(i * 3 + j) % WORDS.length]).join(' '),
     }))

@@ -27,7 +27,7 @@
  *   BENCH_DECODER=0 BENCH_ROUNDS=2 npm run bench:backbone
  *   BENCH_CASES=ragged,gguf npm run bench:backbone     # only these; their rows replace theirs in the JSON
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -337,6 +337,28 @@ function decoderCase(): void {
   }
 }
 
+/** Writes the rows so far (after every case, so an interrupted run keeps what it measured). */
+function flush(): void {
+  const only = process.env.BENCH_CASES?.split(',')
+  const out = join(ROOT, 'bench/out/backbone.json')
+  mkdirSync(join(ROOT, 'bench/out'), { recursive: true })
+  // A partial run (BENCH_CASES) replaces its own cases' rows and keeps the others'.
+  const ran = new Set(rows.map((r) => String(r.case)))
+  const kept =
+    (only || flushed) && existsSync(out)
+      ? (JSON.parse(readFileSync(out, 'utf8')).rows as Record<string, unknown>[]).filter(
+          (r) => !ran.has(String(r.case)),
+        )
+      : []
+  flushed = true
+  writeFileSync(
+    `${out}.tmp`,
+    JSON.stringify({ date: new Date().toISOString(), loads, rows: [...kept, ...rows] }, null, 1),
+  )
+  renameSync(`${out}.tmp`, out)
+}
+let flushed = false
+
 async function main(): Promise<void> {
   console.log(
     `load average at start: ${loadavg()
@@ -350,8 +372,11 @@ async function main(): Promise<void> {
     const { dir, pairs } = exportModel('minilm', texts)
     try {
       if (want('session')) sessionCase(dir)
+      flush()
       if (want('fixed')) fixedCase(dir, pairs, texts)
+      flush()
       if (want('ragged')) await raggedCase(dir)
+      flush()
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
@@ -359,10 +384,12 @@ async function main(): Promise<void> {
   if (want('int8')) {
     const { int8Fidelity } = await import('./backbone-int8.ts')
     rows.push(...(await int8Fidelity(dataDir())))
+    flush()
   }
   if (want('gguf')) {
     const { ggufCase } = await import('./backbone-gguf.ts')
     rows.push(...(await ggufCase(ROUNDS)))
+    flush()
   }
   if (process.env.BENCH_DECODER !== '0' && want('decoder')) decoderCase()
   const l = loadavg()
@@ -370,23 +397,8 @@ async function main(): Promise<void> {
     `\nload average over the bench: ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}; now ${l.map((x) => x.toFixed(1)).join(' ')}. ` +
       "Wall-clock ratios under this load are noisy (see each case's spread); per-CPU-second figures are steadier.",
   )
-  mkdirSync(join(ROOT, 'bench/out'), { recursive: true })
-  const out = join(ROOT, 'bench/out/backbone.json')
-  // A partial run (BENCH_CASES) replaces its own cases' rows and keeps the others'.
-  const ran = new Set(rows.map((r) => String(r.case)))
-  const kept =
-    only && existsSync(out)
-      ? (JSON.parse(readFileSync(out, 'utf8')).rows as Record<string, unknown>[]).filter(
-          (r) => !ran.has(String(r.case)),
-        )
-      : []
-  writeFileSync(
-    `${out}.tmp`,
-    JSON.stringify({ date: new Date().toISOString(), loads, rows: [...kept, ...rows] }, null, 1),
-  )
-  const { renameSync } = await import('node:fs')
-  renameSync(`${out}.tmp`, out)
-  console.log(`rows written to ${out}`)
+  flush()
+  console.log(`rows written to ${join(ROOT, 'bench/out/backbone.json')}`)
 }
 
 await main()
