@@ -3,8 +3,9 @@
  * Pairs are derived within a prompt from the ratings: the story with the higher mean rating is
  * `chosen`, ties are skipped. Four folds over prompt_id; in each, the test prompts' pairs are held
  * out, the attribute heads (hashing + ridge) are trained on two thirds of the other prompts, and the
- * merge is learned from the pairs of the last third, so neither stage sees the test prompts and the
- * merge never sees the heads' in-sample scores. Accuracies are pooled over the folds (ties count half).
+ * merge is learned from the pairs of the last third exactly as `rewardfit merge` does (learnMerge:
+ * a fifth of those prompts pick the step kept), so neither stage sees the test prompts and the merge
+ * never sees the heads' in-sample scores. Accuracies are pooled over the folds (ties count half).
  * Reads ../shared/data where it lies; writes only temporary files.
  *
  * @example
@@ -15,9 +16,9 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { hashKey } from '../src/data/split.ts'
 import type { PreferencePair } from '../src/eval/preference-pair.ts'
-import { fitMerge, pairFit } from '../src/model/merge/fit-merge.ts'
+import { pairFit } from '../src/model/merge/fit-merge.ts'
 import { fixedMerge } from '../src/model/merge/fixed.ts'
-import { scorePairSet } from '../src/pipeline/learn-merge.ts'
+import { learnMerge, scorePairSet } from '../src/pipeline/learn-merge.ts'
 import { trainRewardModel } from '../src/pipeline/train-reward-model.ts'
 import { defaultDataDir, HANNA_ATTRIBUTES } from './tune-hashing.ts'
 
@@ -82,7 +83,6 @@ try {
     const k = HANNA_ATTRIBUTES.length
     const mergePairs = pairsOf(rows.filter((r) => mergeSide.has(r.prompt_id)))
     const testPairs = pairsOf(rows.filter((r) => test.has(r.prompt_id)))
-    const mergeSet = await scorePairSet(model, mergePairs, true)
     const testSet = await scorePairSet(model, testPairs, true)
     const fixed = pairFit(fixedMerge(model.config.attributeWeights), testSet, k)
     const fold: Record<string, unknown> = { fold: f, testPairs: testPairs.length, mergePairs: mergePairs.length, fixed }
@@ -90,13 +90,12 @@ try {
     totals.fixed[1] += fixed.pairs
     for (const type of ['learned-global', 'gating'] as const) {
       const name = type === 'gating' ? 'gating' : 'global'
-      // No validation split here: the merge side is small; the fit runs its default steps.
-      const { merge, report } = fitMerge(mergeSet, { type }, model.config.attributeWeights)
-      const t = pairFit(merge, testSet, k)
+      const { model: merged, report } = await learnMerge(model, mergePairs, { type })
+      const t = pairFit(merged.merge, testSet, k)
       totals[name][0] += t.accuracy * t.pairs
       totals[name][1] += t.pairs
       weightsSeen[name].push(report.meanWeights)
-      fold[name] = { test: t, train: report.train.learned, meanWeights: report.meanWeights.map((w) => +w.toFixed(3)) }
+      fold[name] = { test: t, train: report.train.learned, step: report.bestEpoch, meanWeights: report.meanWeights.map((w) => +w.toFixed(3)) }
     }
     perFold.push(fold)
     console.log(JSON.stringify(fold))
