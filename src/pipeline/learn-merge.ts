@@ -59,14 +59,18 @@ export async function scorePairSet(
     }
     return j
   })
-  if (!withPrompts) return { delta, promptOf, prompts: null }
+  const side = {
+    ...(pairs.some((p) => p.margin !== undefined) && { margins: Float64Array.from(pairs, (p) => p.margin ?? 0) }),
+    ...(pairs.some((p) => p.label !== undefined) && { labels: Float64Array.from(pairs, (p) => p.label ?? 1) }),
+  }
+  if (!withPrompts) return { delta, promptOf, prompts: null, ...side }
   const d = model.featurizer.dim
   const data = new Float32Array(distinct.length * d)
   for (let s = 0; s < distinct.length; s += batchSize) {
     const batch = distinct.slice(s, s + batchSize).map((p) => ({ ...pairTexts(p)[0], response: '' }))
     data.set(await model.featurizer.featurize(batch), s * d)
   }
-  return { delta, promptOf, prompts: { rows: distinct.length, cols: d, data } }
+  return { delta, promptOf, prompts: { rows: distinct.length, cols: d, data }, ...side }
 }
 
 /** The model with `merge` in place of its own; config.json's "merge" records the spec and the fit. */
@@ -89,8 +93,9 @@ export async function learnMerge(
   })
   const batchSize = options.batchSize ?? LEARN_MERGE_DEFAULTS.batchSize
   const split = { valFraction, testFraction: 0, seed }
-  const train = pairs.filter((p) => ratingsSplit({ prompt: p.prompt }, split) === 'train')
-  const val = pairs.filter((p) => ratingsSplit({ prompt: p.prompt }, split) !== 'train')
+  const side = (p: PreferencePair) => ratingsSplit({ prompt: p.prompt, group: p.group }, split)
+  const train = pairs.filter((p) => side(p) === 'train')
+  const val = pairs.filter((p) => side(p) !== 'train')
   const withPrompts = o.type === 'gating'
   const trainSet = await scorePairSet(model, train, withPrompts, batchSize)
   const valSet = val.length > 0 ? await scorePairSet(model, val, withPrompts, batchSize) : null

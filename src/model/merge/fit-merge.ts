@@ -4,6 +4,7 @@
  *
  *     L_BT = (1/n) Σ_i log σ(r_c,i - r_r,i)      r = Σ_a w_a(x) · score_a       (≤ 0, higher is better)
  *
+ * (objectives/bradley-terry.ts's pairwiseLoss, so a pair's margin m_i and soft label p_i apply too.)
  * The chosen and rejected responses share the prompt, hence the weights, so the margin is
  * w(x_i) · Δ_i with Δ_i = score(chosen_i) - score(rejected_i), and
  *
@@ -21,6 +22,7 @@ import type { Matrix } from '../../compute/matrix.ts'
 import { Rng } from '../../compute/rng.ts'
 import { OptionError } from '../../errors.ts'
 import type { ParamSet } from '../../heads/head.ts'
+import { pairwiseLoss } from '../../objectives/bradley-terry.ts'
 import { AdamW } from '../../optim/adamw.ts'
 import { fixedMerge } from './fixed.ts'
 import { gatingMerge, initGatingParams } from './gating.ts'
@@ -35,6 +37,9 @@ export interface ScoredPairSet {
   promptOf: Int32Array
   /** [P, d] the featurizer's vector of (prompt, "") per distinct prompt; null for merges that ignore it. */
   prompts: Matrix | null
+  /** [n] per-pair margins m_i and win probabilities p_i (pairwiseLoss); absent = 0 and 1. */
+  margins?: Float64Array
+  labels?: Float64Array
 }
 
 export type LearnedMergeType = 'learned-global' | 'gating'
@@ -94,9 +99,9 @@ export interface MergeFitReport {
   meanWeights: number[]
 }
 
-/** log σ(m), exact for large |m|. */
-const logSigmoid = (m: number): number => (m >= 0 ? -Math.log1p(Math.exp(-m)) : m - Math.log1p(Math.exp(m)))
-const sigmoid = (m: number): number => 1 / (1 + Math.exp(-m))
+/** L_BT of reward differences d (as r_c = d, r_r = 0) with the set's margins and labels. */
+const btLoss = (d: Float64Array, set: ScoredPairSet) =>
+  pairwiseLoss(d, new Float64Array(d.length), { margins: set.margins, labels: set.labels })
 
 /** Margins w(x_i)·Δ_i of every pair, with the per-prompt weights [P, k]. */
 function margins(merge: Merge, set: ScoredPairSet, k: number): { m: Float64Array; w: Float64Array } {
@@ -116,31 +121,27 @@ function margins(merge: Merge, set: ScoredPairSet, k: number): { m: Float64Array
 /** Accuracy and L_BT of `merge` on `set`. */
 export function pairFit(merge: Merge, set: ScoredPairSet, k: number): PairFit {
   const { m } = margins(merge, set, k)
-  let correct = 0
-  let l = 0
-  for (const v of m) {
-    correct += v > 0 ? 1 : v === 0 ? 0.5 : 0
-    l += logSigmoid(v)
-  }
   const n = m.length
-  return { pairs: n, accuracy: n ? correct / n : Number.NaN, l_bt: n ? l / n : Number.NaN }
+  if (n === 0) return { pairs: 0, accuracy: Number.NaN, l_bt: Number.NaN }
+  let correct = 0
+  for (const v of m) correct += v > 0 ? 1 : v === 0 ? 0.5 : 0
+  return { pairs: n, accuracy: correct / n, l_bt: btLoss(m, set).value }
 }
 
 /** L_BT and ∂L_BT/∂θ for every tensor of `merge` (the gradient that finite differences check). */
 export function mergeObjective(merge: Merge, set: ScoredPairSet, k: number): { value: number; grads: ParamSet } {
   if (!merge.backward) throw new TypeError(`merge ${merge.spec.type} has nothing to learn`)
   const { m } = margins(merge, set, k)
-  const n = m.length
   const rows = set.prompts ? set.prompts.rows : 1
   const gw = new Float64Array(rows * k)
-  let value = 0
-  for (let i = 0; i < n; i++) {
-    value += logSigmoid(m[i])
+  // ∂L/∂w(x) = Σ_{i: x_i = x} ∂L/∂d_i · Δ_i, with ∂L/∂d_i = gradChosen (d_i = r_c - r_r).
+  const loss = btLoss(m, set)
+  for (let i = 0; i < m.length; i++) {
     const p = set.prompts ? set.promptOf[i] : 0
-    const c = sigmoid(-m[i]) / n
+    const c = loss.gradChosen[i]
     for (let a = 0; a < k; a++) gw[p * k + a] += c * set.delta[i * k + a]
   }
-  return { value: value / n, grads: merge.backward(set.prompts, gw) }
+  return { value: loss.value, grads: merge.backward(set.prompts, gw) }
 }
 
 /** A new learned merge at its starting point: softmax of the fixed weights (or 1/k, see initialLogits). */

@@ -42,9 +42,14 @@ function gradientScore(merge: Merge, set: ScoredPairSet, k: number): number {
   return worst
 }
 
-test('the gating gradient of L_BT matches central finite differences in every parameter', () => {
+test('the gating gradient of L_BT (margins, soft labels) matches central finite differences in every parameter', () => {
   const k = 3
-  const set = randomSet(12, 4, 5, k, 1)
+  // With per-pair margins and soft labels, as pairwiseLoss takes them.
+  const set = {
+    ...randomSet(12, 4, 5, k, 1),
+    margins: Float64Array.from({ length: 12 }, (_, i) => (i % 3) * 0.5),
+    labels: Float64Array.from({ length: 12 }, (_, i) => (i % 4 === 0 ? 0.5 : 1)),
+  }
   const rng = new Rng(2)
   const params = initGatingParams(5, 4, Float32Array.from([0.3, -0.2, 0.1]), rng)
   // A fresh gate has W2 = 0 (no gradient reaches W0); randomize so every path is exercised.
