@@ -95,7 +95,12 @@ try {
       totals[name][0] += t.accuracy * t.pairs
       totals[name][1] += t.pairs
       weightsSeen[name].push(report.meanWeights)
-      fold[name] = { test: t, train: report.train.learned, step: report.bestEpoch, meanWeights: report.meanWeights.map((w) => +w.toFixed(3)) }
+      fold[name] = {
+        test: t,
+        train: report.train.learned,
+        step: report.bestEpoch,
+        meanWeights: report.meanWeights.map((w) => +w.toFixed(3)),
+      }
     }
     perFold.push(fold)
     console.log(JSON.stringify(fold))
