@@ -208,3 +208,46 @@ test('an MLP head scores the same in the browser as on the server', { skip }, as
     await mlp.close()
   }
 })
+
+test('a gating merge weighs each prompt the same in the browser as on the server', { skip }, async () => {
+  const gated = buildServer(hashingModel({ merge: 'gating', dim: 1024, seed: 5 }))
+  await gated.listen({ host: '127.0.0.1', port: 0 })
+  try {
+    const addr = gated.server.address()
+    const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`
+    await page.goto(base)
+    await page.waitForSelector('body[data-card="ready"]')
+    await page.fill('#prompt', prompt)
+    const boxes = await page.$$('.response')
+    for (let i = 0; i < 2; i++) await boxes[i].fill(responses[i])
+    await page.click('#score-server')
+    await page.waitForSelector('#results-server .result:nth-child(3)')
+    // The page loads config.json + head.safetensors, whose merge.* tensors hold the gate.
+    await page.click('#load-server-model')
+    await page.waitForSelector('body[data-local-model="ready"]')
+    await page.click('#score-local')
+    await page.waitForSelector('#results-local .result:nth-child(3)')
+    const server = await shown('#results-server')
+    const local = await shown('#results-local')
+    assert.equal(local.length, 2)
+    const ref = (
+      await (
+        await fetch(`${base}/v1/score`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ items: responses.slice(0, 2).map((response) => ({ prompt, response })) }),
+        })
+      ).json()
+    ).rewards as number[]
+    for (const s of server) {
+      const l = local.find((x) => x.index === s.index) as Shown
+      assert.ok(Math.abs(l.values.__reward__ - ref[s.index]) < 1e-4, `${l.values.__reward__} vs ${ref[s.index]}`)
+      assert.ok(Math.abs(s.values.__reward__ - ref[s.index]) < 1e-4)
+      // Not the fixed merge's Σ w·score (weights 0.6, 0.4, -0.1): the gate's weights were used.
+      const fixed = 0.6 * s.values.helpfulness + 0.4 * s.values.coherence - 0.1 * s.values.verbosity
+      assert.ok(Math.abs(fixed - ref[s.index]) > 1e-3, `reward ${ref[s.index]} equals the fixed merge's`)
+    }
+  } finally {
+    await gated.close()
+  }
+})
