@@ -18,20 +18,30 @@ export interface DataFlags {
   skipInvalid?: boolean
 }
 
+/** With a model, unset flags take the mapping the model was trained with (config.json "data"). */
+const MODEL_NOTE = "; with --model, the model's own"
+
 export function addDataFlags(cmd: Command): Command {
   return cmd
-    .option('--prompt <col>', 'column holding the prompt x (dots read nested fields)', DATA_DEFAULTS.promptColumn)
-    .option('--response <col>', 'column holding the response y', DATA_DEFAULTS.responseColumn)
+    // No commander defaults: an absent flag must stay undefined, so a model's recorded mapping
+    // (score, eval) or DATA_DEFAULTS (train) fills it in.
+    .option(
+      '--prompt <col>',
+      `column holding the prompt x (dots read nested fields) (default: ${DATA_DEFAULTS.promptColumn}${MODEL_NOTE})`,
+    )
+    .option('--response <col>', `column holding the response y (default: ${DATA_DEFAULTS.responseColumn}${MODEL_NOTE})`)
     .option(
       '--messages <col>',
-      'column of chat turns [{role, content}] used when there is no prompt column',
-      DATA_DEFAULTS.messagesColumn,
+      `column of chat turns [{role, content}] used when there is no prompt column (default: ${DATA_DEFAULTS.messagesColumn}${MODEL_NOTE})`,
     )
     .option('--targets <cols>', 'rating columns, one attribute each: a,b,c')
     .option('--group <col>', 'keep all rows with the same value of this column on one side of a split (e.g. prompt_id)')
     .option('--scale <spec>', "rating scale: '0:4', or per attribute 'helpfulness=0:4,verbosity=0:4'")
     .option('--format <fmt>', 'jsonl | json | csv | tsv | parquet (default: from the extension)')
-    .option('--quote <mode>', "CSV/TSV quoting: 'auto' (RFC 4180) or 'none' (one row per line)", DATA_DEFAULTS.quote)
+    .option(
+      '--quote <mode>',
+      `CSV/TSV quoting: 'auto' (RFC 4180) or 'none' (one row per line) (default: ${DATA_DEFAULTS.quote}${MODEL_NOTE})`,
+    )
     .option('--delimiter <char>', 'CSV/TSV field delimiter (default: , or tab)')
     .option('--skip-invalid', 'skip bad rows and report how many and why, instead of stopping at the first')
 }
@@ -42,12 +52,12 @@ export function dataOptionsFrom(f: DataFlags, onWarning?: (m: string) => void): 
     responseColumn: f.response,
     messagesColumn: f.messages,
     targetColumns: f.targets,
-    groupColumn: f.group ?? null,
-    scale: f.scale ?? null,
+    groupColumn: f.group,
+    scale: f.scale,
     format: f.format as DataOptions['format'],
     quote: f.quote as DataOptions['quote'],
-    delimiter: f.delimiter ?? null,
-    skipInvalid: f.skipInvalid ?? false,
+    delimiter: f.delimiter,
+    skipInvalid: f.skipInvalid,
     onWarning: onWarning ?? null,
   }
 }

@@ -9,6 +9,7 @@
  *   rewardfit eval --model models/rm --pairs rewardbench.parquet --sections rewardbench --report rb.html
  */
 import type { Command } from 'commander'
+import { withModelMapping } from '../data/mapping.ts'
 import { readRatings } from '../data/read-ratings.ts'
 import type { ScaleSpec } from '../data/scale.ts'
 import { OptionError, RewardfitError } from '../errors.ts'
@@ -64,8 +65,9 @@ Examples:
   $ rewardfit eval --model models/rm --pairs rb.parquet --sections rewardbench
   $ rewardfit eval --model models/rm --pairs p.jsonl --sections 'chat=alpacaeval-easy,mt-bench-easy;safety=donotanswer'
 
-Rating data is read like training data; the target columns default to the model's attribute names
-(--targets maps columns onto the attributes in order). The merged reward is scored against
+Rating data is read like training data, with the column mapping the model was trained with
+(--prompt, --response, --targets, --quote, ... recorded in its config.json); flags given here win.
+--targets maps columns onto the attributes in order. The merged reward is scored against
 Σ w·rating on rows where every weighted attribute is labelled.
 Preference rows: {prompt, chosen, rejected, subset?}; chat message lists for chosen/rejected; or
 Anthropic HH transcripts (split at the last shared assistant turn). A tie counts half.
@@ -87,10 +89,10 @@ export function registerEvalCommand(program: Command): void {
     .option('--pairs <file>', 'preference pairs: {prompt, chosen, rejected, subset?}, chat or Anthropic HH rows')
     .option('--json', 'print one JSON object instead of tables')
     .option('--report <file>', 'write a self-contained HTML report (charts, tables, worst examples)')
-    .option('--targets <cols>', "rating columns, in the model's attribute order (default: the attribute names)")
-    .option('--prompt <col>', 'prompt column, of --data and --pairs (default: prompt)')
-    .option('--response <col>', 'response column (default: response)')
-    .option('--messages <col>', 'chat turns column (default: messages)')
+    .option('--targets <cols>', "rating columns, in the model's attribute order (default: the model's training columns)")
+    .option('--prompt <col>', "prompt column, of --data and --pairs (default: the model's, else prompt)")
+    .option('--response <col>', "response column (default: the model's, else response)")
+    .option('--messages <col>', "chat turns column (default: the model's, else messages)")
     .option('--chosen <col>', 'preferred response column of --pairs (default: chosen)')
     .option('--rejected <col>', 'other response column of --pairs (default: rejected)')
     .option('--subset <col>', 'category column of --pairs (default: subset)')
@@ -202,7 +204,7 @@ function ratingStream(f: EvalFlags, file: string, model: RewardModel, skipped: s
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean)
-    : attributes
+    : (model.config.data?.targetColumns ?? attributes)
   if (targets.length !== attributes.length) {
     throw new OptionError(
       '--targets',
@@ -215,15 +217,20 @@ function ratingStream(f: EvalFlags, file: string, model: RewardModel, skipped: s
   model.config.scales.forEach((s, a) => {
     if (s) modelScale.byAttribute[targets[a]] = s
   })
-  const stream = readRatings(file, {
-    targetColumns: targets,
+  // The model's recorded column mapping (config.json "data") fills in every flag not given.
+  const given = {
     promptColumn: f.prompt,
     responseColumn: f.response,
     messagesColumn: f.messages,
-    scale: f.scale ?? (Object.keys(modelScale.byAttribute).length ? modelScale : null),
     format: f.format as never,
     quote: f.quote as never,
     skipInvalid: f.skipInvalid,
+  }
+  const stream = readRatings(file, {
+    ...withModelMapping(model.config.data, given, file),
+    groupColumn: null,
+    targetColumns: targets,
+    scale: f.scale ?? (Object.keys(modelScale.byAttribute).length ? modelScale : null),
   })
   return {
     async *[Symbol.asyncIterator]() {

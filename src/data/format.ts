@@ -18,6 +18,13 @@ const EXTENSIONS: Record<string, DataFormat> = {
   '.parquet': 'parquet',
 }
 
+/** True when the name alone (extension, after .gz) gives the format. */
+export function extensionTellsFormat(file: string): boolean {
+  const lower = file.toLowerCase()
+  const base = lower.endsWith('.gz') ? lower.slice(0, -3) : lower
+  return Object.hasOwn(EXTENSIONS, base.slice(base.lastIndexOf('.')))
+}
+
 export function detectFormat(file: string, format: 'auto' | DataFormat = 'auto'): DataFormat {
   const lower = file.toLowerCase()
   const gz = lower.endsWith('.gz')

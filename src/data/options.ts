@@ -123,6 +123,6 @@ export function resolveDataOptions(options: DataOptions = {}): ResolvedDataOptio
 }
 
 /** `{ a: undefined }` must not override a default (hono's defaults spread has the same trap). */
-function dropUndefined<T extends object>(o: T): Partial<T> {
+export function dropUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 }

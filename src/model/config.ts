@@ -1,6 +1,7 @@
 /** The config.json of a model folder. Bump FORMAT_VERSION on any incompatible change. */
 
 import type { RatingScale, TargetStats } from '../core/targets.ts'
+import type { DataMapping } from '../data/mapping.ts'
 import type { FeaturizerSpec } from '../featurize/featurizer.ts'
 import type { HeadSpec } from '../heads/registry.ts'
 import type { MergeSpec } from './merge/merge.ts'
@@ -24,6 +25,8 @@ export interface ModelConfig {
   featurizer: FeaturizerSpec | null
   /** How the attribute scores become the reward (merge/registry.ts); absent means the fixed merge. */
   merge?: MergeSpec
+  /** The training file's column mapping and reading options; eval and score default to it. */
+  data?: DataMapping
   /** Free-form record of how the model was trained (options, final metrics). */
   training?: Record<string, unknown>
 }

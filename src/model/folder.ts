@@ -47,6 +47,18 @@ export const modelConfigSchema = z.object({
   head: headSchema,
   featurizer: z.looseObject({ type: z.string().min(1) }).nullable(),
   merge: z.looseObject({ type: z.string().min(1) }).optional(),
+  data: z
+    .looseObject({
+      format: z.enum(['jsonl', 'json', 'csv', 'tsv', 'parquet']).optional(),
+      promptColumn: z.string().min(1),
+      responseColumn: z.string().min(1),
+      messagesColumn: z.string().min(1),
+      targetColumns: z.array(z.string().min(1)),
+      groupColumn: z.string().min(1).nullable(),
+      quote: z.enum(['auto', 'none']),
+      delimiter: z.string().length(1).nullable(),
+    })
+    .optional(),
   training: z.record(z.string(), z.unknown()).optional(),
 })
 
@@ -99,6 +111,8 @@ export function parseModelConfig(json: unknown, folder = '.'): ModelConfig {
     if (sc && !(sc.min < sc.max)) fail(`field "scales.${a}" has min ${sc.min} >= max ${sc.max}; min must be below max`)
   })
   if (new Set(c.attributes).size !== k) fail(`field "attributes" has duplicate names (${c.attributes.join(', ')})`)
+  if (c.data && c.data.targetColumns.length !== k)
+    fail(`field "data.targetColumns" has ${c.data.targetColumns.length} entries but there are ${k} attributes; they must match`)
   return c
 }
 

@@ -6,6 +6,7 @@
  *   for await (const r of scoreFile(model, 'candidates.jsonl')) console.log(r)
  *   // { index: 0, reward: 3.1, scores: { relevance: 3.6, ... } }
  */
+import { withModelMapping } from '../data/mapping.ts'
 import type { DataOptions } from '../data/options.ts'
 import { readRatings } from '../data/read-ratings.ts'
 import type { TextPair } from '../featurize/featurizer.ts'
@@ -23,8 +24,9 @@ export async function* scoreFile(
   dataOptions: DataOptions = {},
   batchSize = 256,
 ): AsyncGenerator<ScoredRow> {
-  // Scoring needs no ratings: targets are not read even if the file has them.
-  const rows = readRatings(file, { ...dataOptions, targetColumns: [], scale: null, requireTargets: false })
+  // The model's own column mapping unless overridden; scoring needs no ratings, so targets are not read.
+  const mapped = withModelMapping(model.config.data, dataOptions, file)
+  const rows = readRatings(file, { ...mapped, groupColumn: null, targetColumns: [], scale: null, requireTargets: false })
   let batch: TextPair[] = []
   let index = 0
   async function* flush(): AsyncGenerator<ScoredRow> {

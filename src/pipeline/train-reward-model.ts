@@ -15,6 +15,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type BatchSource, matrixSource } from '../core/batch-source.ts'
+import { dataMappingOf } from '../data/mapping.ts'
 import { resolveDataOptions } from '../data/options.ts'
 import { scalesFor } from '../data/scale.ts'
 import { readRatingSplits, type Split, type SplitFiles } from '../data/split.ts'
@@ -130,6 +131,7 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
       targetStats: fit.targetStats,
       head: { ...fit.head.spec, ...fit.headInfo } as ModelConfig['head'],
       featurizer: featurizer.spec,
+      data: dataMappingOf(data),
     }
     const model = new RewardModel(config, fit.head, featurizer)
 
