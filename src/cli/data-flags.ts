@@ -22,28 +22,36 @@ export interface DataFlags {
 const MODEL_NOTE = "; with --model, the model's own"
 
 export function addDataFlags(cmd: Command): Command {
-  return cmd
-    // No commander defaults: an absent flag must stay undefined, so a model's recorded mapping
-    // (score, eval) or DATA_DEFAULTS (train) fills it in.
-    .option(
-      '--prompt <col>',
-      `column holding the prompt x (dots read nested fields) (default: ${DATA_DEFAULTS.promptColumn}${MODEL_NOTE})`,
-    )
-    .option('--response <col>', `column holding the response y (default: ${DATA_DEFAULTS.responseColumn}${MODEL_NOTE})`)
-    .option(
-      '--messages <col>',
-      `column of chat turns [{role, content}] used when there is no prompt column (default: ${DATA_DEFAULTS.messagesColumn}${MODEL_NOTE})`,
-    )
-    .option('--targets <cols>', 'rating columns, one attribute each: a,b,c')
-    .option('--group <col>', 'keep all rows with the same value of this column on one side of a split (e.g. prompt_id)')
-    .option('--scale <spec>', "rating scale: '0:4', or per attribute 'helpfulness=0:4,verbosity=0:4'")
-    .option('--format <fmt>', 'jsonl | json | csv | tsv | parquet (default: from the extension)')
-    .option(
-      '--quote <mode>',
-      `CSV/TSV quoting: 'auto' (RFC 4180) or 'none' (one row per line) (default: ${DATA_DEFAULTS.quote}${MODEL_NOTE})`,
-    )
-    .option('--delimiter <char>', 'CSV/TSV field delimiter (default: , or tab)')
-    .option('--skip-invalid', 'skip bad rows and report how many and why, instead of stopping at the first')
+  return (
+    cmd
+      // No commander defaults: an absent flag must stay undefined, so a model's recorded mapping
+      // (score, eval) or DATA_DEFAULTS (train) fills it in.
+      .option(
+        '--prompt <col>',
+        `column holding the prompt x (dots read nested fields) (default: ${DATA_DEFAULTS.promptColumn}${MODEL_NOTE})`,
+      )
+      .option(
+        '--response <col>',
+        `column holding the response y (default: ${DATA_DEFAULTS.responseColumn}${MODEL_NOTE})`,
+      )
+      .option(
+        '--messages <col>',
+        `column of chat turns [{role, content}] used when there is no prompt column (default: ${DATA_DEFAULTS.messagesColumn}${MODEL_NOTE})`,
+      )
+      .option('--targets <cols>', 'rating columns, one attribute each: a,b,c')
+      .option(
+        '--group <col>',
+        'keep all rows with the same value of this column on one side of a split (e.g. prompt_id)',
+      )
+      .option('--scale <spec>', "rating scale: '0:4', or per attribute 'helpfulness=0:4,verbosity=0:4'")
+      .option('--format <fmt>', 'jsonl | json | csv | tsv | parquet (default: from the extension)')
+      .option(
+        '--quote <mode>',
+        `CSV/TSV quoting: 'auto' (RFC 4180) or 'none' (one row per line) (default: ${DATA_DEFAULTS.quote}${MODEL_NOTE})`,
+      )
+      .option('--delimiter <char>', 'CSV/TSV field delimiter (default: , or tab)')
+      .option('--skip-invalid', 'skip bad rows and report how many and why, instead of stopping at the first')
+  )
 }
 
 export function dataOptionsFrom(f: DataFlags, onWarning?: (m: string) => void): DataOptions {

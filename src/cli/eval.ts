@@ -25,6 +25,7 @@ import type { RewardModel } from '../model/reward-model.ts'
 import { localDataFiles } from '../pipeline/data-files.ts'
 import { renderReport, writeReport } from '../report/render-report.ts'
 import { readTrainingLog } from '../report/training-log.ts'
+import { modelLoadOptions } from './env.ts'
 import { table } from './format.ts'
 
 interface EvalFlags {
@@ -52,6 +53,7 @@ interface EvalFlags {
   batchSize?: string
   sections?: string
   offline?: boolean
+  cacheDir?: string
 }
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v]
@@ -89,7 +91,10 @@ export function registerEvalCommand(program: Command): void {
     .option('--pairs <file>', 'preference pairs: {prompt, chosen, rejected, subset?}, chat or Anthropic HH rows')
     .option('--json', 'print one JSON object instead of tables')
     .option('--report <file>', 'write a self-contained HTML report (charts, tables, worst examples)')
-    .option('--targets <cols>', "rating columns, in the model's attribute order (default: the model's training columns)")
+    .option(
+      '--targets <cols>',
+      "rating columns, in the model's attribute order (default: the model's training columns)",
+    )
     .option('--prompt <col>', "prompt column, of --data and --pairs (default: the model's, else prompt)")
     .option('--response <col>', "response column (default: the model's, else response)")
     .option('--messages <col>', "chat turns column (default: the model's, else messages)")
@@ -111,6 +116,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--batch-size <n>', `rows featurized per call (default: ${EVAL_DEFAULTS.batchSize})`)
     .option('--sections <spec>', "RewardBench-style section scores for --pairs: 'rewardbench', inline or a JSON file")
     .option('--offline', 'never download backbone files; use the cache (also REWARDFIT_OFFLINE=1)')
+    .option('--cache-dir <dir>', 'where hf: backbones are cached (default: $REWARDFIT_CACHE or ~/.cache/rewardfit)')
     .addHelpText('after', HELP)
     .action(async (flags: EvalFlags) => {
       await runEval(flags)
@@ -125,14 +131,15 @@ async function runEval(flags: EvalFlags): Promise<void> {
     throw new OptionError('--data', undefined, 'a rating file (--data F), a preference file (--pairs F), or both')
   // Validate every option before the (slow) model loading, so a typo fails at once.
   const options = resolveEvalOptions(evalOptionsFromFlags(flags))
-  const offline = flags.offline === true || /^(1|true|yes|on)$/i.test(process.env.REWARDFIT_OFFLINE ?? '')
+  const load = modelLoadOptions(flags)
+  const offline = load.offline
   const models: { label: string; model: RewardModel }[] = []
   try {
-    const hub = { ...hubOptionsFromEnv(process.env), offline }
+    const hub = { ...hubOptionsFromEnv(process.env), cacheDir: load.cacheDir, offline }
     for (const dir of dirs) {
       models.push({
         label: dir,
-        model: await loadRewardModel(dir, { offline, endpoint: hub.endpoint, token: hub.token ?? undefined }),
+        model: await loadRewardModel(dir, load),
       })
     }
     const dataFiles = flags.data ? [await localDataFiles(flags.data, hub)].flat() : []

@@ -13,6 +13,7 @@ import type { Command } from 'commander'
 import { DataError } from '../errors.ts'
 import { loadRewardModel } from '../model/load-model.ts'
 import { rankScored } from '../serve/rank.ts'
+import { modelLoadOptions } from './env.ts'
 import { table } from './format.ts'
 import { intFlag } from './serve.ts'
 
@@ -70,6 +71,7 @@ interface RankFlags {
   topK?: string
   json?: boolean
   offline?: boolean
+  cacheDir?: string
 }
 
 const clip = (s: string, n: number): string => {
@@ -90,6 +92,7 @@ export function registerRankCommand(program: Command): void {
     .option('--top-k <n>', 'print only the best n (default: all)')
     .option('--json', 'print the ranking as JSON')
     .option('--offline', 'never download backbone files; use the cache (also REWARDFIT_OFFLINE=1)')
+    .option('--cache-dir <dir>', 'where hf: backbones are cached (default: $REWARDFIT_CACHE or ~/.cache/rewardfit)')
     .addHelpText(
       'after',
       `
@@ -112,8 +115,7 @@ Examples:
         )
       }
       const responses = parseResponses(text, file)
-      const offline = flags.offline === true || /^(1|true|yes|on)$/i.test(process.env.REWARDFIT_OFFLINE ?? '')
-      const model = await loadRewardModel(flags.model, { offline })
+      const model = await loadRewardModel(flags.model, modelLoadOptions(flags))
       try {
         const scored = await model.score(responses.map((response) => ({ prompt: flags.prompt, response })))
         const ranked = rankScored(responses, scored, model.attributes, { topK })

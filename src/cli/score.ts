@@ -7,7 +7,7 @@ import type { Command } from 'commander'
 import { loadRewardModel } from '../model/load-model.ts'
 import { scoreFile } from '../pipeline/score-file.ts'
 import { addDataFlags, type DataFlags, dataOptionsFrom } from './data-flags.ts'
-import { defaultCacheDir } from './env.ts'
+import { modelLoadOptions } from './env.ts'
 import { intFlag } from './parse-flags.ts'
 
 interface ScoreFlags extends DataFlags {
@@ -35,17 +35,12 @@ export function registerScoreCommand(program: Command): void {
     .requiredOption('--data <file>', 'rows to score: .jsonl .json .csv .tsv .parquet')
     .option('--out <file>', 'write JSONL here (atomically) instead of stdout')
     .option('--batch-size <n>', 'rows featurized per batch', intFlag('--batch-size', 1), 256)
-    .option('--cache-dir <dir>', 'model downloads (hf: backbones)')
+    .option('--cache-dir <dir>', 'where hf: backbones are cached (default: $REWARDFIT_CACHE or ~/.cache/rewardfit)')
     .option('--offline', 'never use the network')
   addDataFlags(cmd)
     .addHelpText('after', EXAMPLES)
     .action(async (f: ScoreFlags) => {
-      const model = await loadRewardModel(f.model, {
-        cacheDir: f.cacheDir ?? defaultCacheDir(),
-        offline: f.offline || process.env.REWARDFIT_OFFLINE === '1',
-        endpoint: process.env.HF_ENDPOINT,
-        token: process.env.HF_TOKEN,
-      })
+      const model = await loadRewardModel(f.model, modelLoadOptions(f))
       const rows = scoreFile(model, f.data, dataOptionsFrom(f), f.batchSize)
       if (!f.out) {
         for await (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`)

@@ -16,6 +16,7 @@ import { loadRewardModel } from '../model/load-model.ts'
 import { buildServer } from '../serve/app.ts'
 import { LISTEN_DEFAULTS, serveUntilSignal } from '../serve/listen.ts'
 import { autoFeaturizeWorkers, SERVE_DEFAULTS } from '../serve/options.ts'
+import { modelLoadOptions } from './env.ts'
 
 /** Parses an integer flag, naming the flag in the error. */
 export function intFlag(
@@ -122,7 +123,7 @@ Examples:
       }
       const port = intFlag('--port', flags.port, 0, 65535)
       const offline = flags.offline === true || /^(1|true|yes|on)$/i.test(env.REWARDFIT_OFFLINE ?? '')
-      const model = await loadRewardModel(flags.model, { offline })
+      const model = await loadRewardModel(flags.model, { ...modelLoadOptions({}, env), offline })
       // Served as saved, with its __metadata__ (GET /v1/model/files/head.safetensors).
       const headFile = await readFile(join(flags.model, HEAD_FILE))
       try {

@@ -41,7 +41,7 @@ interface TrainFlags extends DataFlags {
   weightDecay?: number
   schedule?: 'cosine' | 'constant'
   patience?: number
-  seed: number
+  seed?: number
   checkpointDir?: string
   resume?: boolean
   cacheDir?: string
@@ -54,7 +54,7 @@ interface TrainFlags extends DataFlags {
 const EXAMPLES = `
 Examples:
   $ rewardfit train --data ratings.jsonl --targets helpfulness,verbosity --scale 0:4 --out models/rm
-  $ rewardfit train --data hanna.jsonl --group prompt_id --scale 1:5 \\
+  $ rewardfit train --data hanna.jsonl --response story --group prompt_id --scale 1:5 \\
       --targets relevance,coherence,empathy,surprise,engagement,complexity --out models/hanna
   $ rewardfit train --data train.tsv --quote none --prompt original --response translation \\
       --targets z_mean --val dev.tsv --test test.tsv --head mlp --epochs 30 --out models/qe
@@ -157,7 +157,11 @@ export function registerTrainCommand(program: Command): void {
       `early stopping: epochs without validation gain (default ${TRAIN_DEFAULTS.patience})`,
       intFlag('--patience', 0),
     )
-    .option('--seed <n>', 'seeds the split, the init, shuffling and dropout', intFlag('--seed', 0), TRAIN_DEFAULTS.seed)
+    .option(
+      '--seed <n>',
+      `seeds the split, the init, shuffling and dropout (default ${TRAIN_MODEL_DEFAULTS.seed})`,
+      intFlag('--seed', 0),
+    )
     .option('--checkpoint-dir <dir>', 'save a checkpoint after every epoch (linear, mlp)')
     .option('--resume', 'continue from the checkpoint in --checkpoint-dir')
     .option('--cache-dir <dir>', 'feature store and downloads (default: $REWARDFIT_CACHE or ~/.cache/rewardfit)')
@@ -186,10 +190,10 @@ export function trainOptionsFrom(f: TrainFlags): TrainRewardModelOptions {
     test: f.test,
     out: f.out,
     dataOptions: dataOptionsFrom(f, warn),
+    seed: f.seed,
     split: {
       valFraction: f.val ? 0 : f.valFraction,
       testFraction: f.test ? 0 : f.testFraction,
-      seed: f.seed,
     },
     weights: f.weights,
     backbone: f.backbone,
@@ -207,7 +211,6 @@ export function trainOptionsFrom(f: TrainFlags): TrainRewardModelOptions {
       weightDecay: f.weightDecay,
       schedule: f.schedule,
       patience: f.patience,
-      seed: f.seed,
       checkpointDir: f.checkpointDir ?? null,
       resume: f.resume ?? false,
     },

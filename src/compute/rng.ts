@@ -5,6 +5,12 @@
  * @example
  *   const rng = new Rng(42); rng.float() // 0.7220...  (always the same)
  */
+/**
+ * The one default seed of rewardfit: the split, the init, shuffling and dropout all start from it
+ * unless given another, in the library and the CLI alike.
+ */
+export const DEFAULT_SEED = 42
+
 export class Rng {
   private s: Uint32Array
 

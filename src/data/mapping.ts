@@ -7,9 +7,10 @@
  *   withModelMapping(mapping, { responseColumn: 'other' }, 'test.jsonl')
  *   // { promptColumn: 'q', responseColumn: 'other', targetColumns: ['r'], ... }
  */
+
+import type { QuoteMode } from './delimited.ts'
 import { extensionTellsFormat } from './format.ts'
 import { type DataFormat, type DataOptions, dropUndefined, type ResolvedDataOptions } from './options.ts'
-import type { QuoteMode } from './delimited.ts'
 
 /** A file's column mapping and reading options, as recorded in config.json. */
 export interface DataMapping {
@@ -50,4 +51,3 @@ export function withModelMapping(mapping: DataMapping | undefined, given: DataOp
   const useFormat = format !== undefined && !extensionTellsFormat(file)
   return { ...rest, ...(useFormat ? { format } : {}), ...dropUndefined(given) }
 }
-

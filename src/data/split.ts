@@ -11,6 +11,7 @@
  *   ratingsSplit({ prompt: 'Hi', group: 'P7' }, s)   // 'train' (the same for every row of P7)
  *   for await (const e of readRatingSplits({ train: 'a.jsonl' }, { targetColumns: 'x' }, s)) e.split
  */
+import { DEFAULT_SEED } from '../compute/rng.ts'
 import { OptionError } from '../errors.ts'
 import type { DataOptions } from './options.ts'
 import type { RatingExample } from './rating-example.ts'
@@ -27,7 +28,7 @@ export interface SplitOptions {
   seed?: number
 }
 
-export const SPLIT_DEFAULTS = { valFraction: 0.1, testFraction: 0, seed: 0 } satisfies Required<SplitOptions>
+export const SPLIT_DEFAULTS = { valFraction: 0.1, testFraction: 0, seed: DEFAULT_SEED } satisfies Required<SplitOptions>
 
 export function resolveSplitOptions(o: SplitOptions = {}): Required<SplitOptions> {
   const r = { ...SPLIT_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) }

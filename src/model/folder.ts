@@ -112,7 +112,9 @@ export function parseModelConfig(json: unknown, folder = '.'): ModelConfig {
   })
   if (new Set(c.attributes).size !== k) fail(`field "attributes" has duplicate names (${c.attributes.join(', ')})`)
   if (c.data && c.data.targetColumns.length !== k)
-    fail(`field "data.targetColumns" has ${c.data.targetColumns.length} entries but there are ${k} attributes; they must match`)
+    fail(
+      `field "data.targetColumns" has ${c.data.targetColumns.length} entries but there are ${k} attributes; they must match`,
+    )
   return c
 }
 

@@ -1,7 +1,7 @@
 /**
  * Metrics of a trained head on stored features (a validation or test split): predictions mapped
  * back to the rating scale, then ratingMetrics per attribute and for the merged reward against the
- * weighted target Σ w_a s_a (rows with every attribute labelled).
+ * weighted target Σ w_a s_a (rows with every weighted attribute labelled, as in eval: rewardTarget).
  *
  * @example
  *   const m = await evaluateSource(model, testStore)
@@ -11,6 +11,7 @@
 
 import type { BatchSource } from '../core/batch-source.ts'
 import { type RatingMetrics, ratingMetrics } from '../eval/metrics.ts'
+import { rewardTarget } from '../eval/predict-ratings.ts'
 import type { RewardModel } from '../model/reward-model.ts'
 
 export interface SplitMetrics {
@@ -31,14 +32,9 @@ export async function evaluateSource(model: RewardModel, source: BatchSource, ch
     preds.set(s.scores, start * k)
     targets.set(y, start * k)
     for (let i = 0; i < x.rows; i++) {
-      let t = 0
-      let complete = true
-      for (let a = 0; a < k; a++) {
-        const v = y[i * k + a]
-        if (Number.isNaN(v)) complete = false
-        t += w[a] * v
-      }
-      if (complete) {
+      // The same rule as `rewardfit eval`: rows where every attribute with a nonzero weight is labelled.
+      const t = rewardTarget(y.subarray(i * k, (i + 1) * k), w)
+      if (!Number.isNaN(t)) {
         rewardTargets.push(t)
         rewardPreds.push(s.rewards[i])
       }

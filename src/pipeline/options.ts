@@ -2,6 +2,7 @@
  * Options of trainRewardModel: the data, the backbone, the head and how to fit it. One source of
  * defaults (TRAIN_MODEL_DEFAULTS); the data, split, ridge and training options keep their own.
  */
+import { DEFAULT_SEED } from '../compute/rng.ts'
 import type { DataOptions } from '../data/options.ts'
 import type { SplitOptions } from '../data/split.ts'
 import { OptionError } from '../errors.ts'
@@ -31,6 +32,8 @@ export interface TrainRewardModelOptions {
   test?: string | null
   /** Columns, scales, format, quoting, skipInvalid (see data/options.ts). */
   dataOptions?: DataOptions
+  /** Seeds the split, the init, shuffling and dropout (split.seed / training.seed override it). */
+  seed?: number
   /** valFraction, testFraction, seed (see data/split.ts); group rows with dataOptions.groupColumn. */
   split?: SplitOptions
   /** Attribute weights merging the attributes into one reward: 'a=0.7,b=0.3' or a map; default 1/k each. */
@@ -63,6 +66,7 @@ export const TRAIN_MODEL_DEFAULTS = {
   val: null,
   test: null,
   dataOptions: {},
+  seed: DEFAULT_SEED,
   split: {},
   weights: null,
   backbone: 'hashing',
@@ -90,6 +94,11 @@ export function resolveTrainModelOptions(o: TrainRewardModelOptions): ResolvedTr
   if (!Number.isInteger(r.featurizeBatchSize) || r.featurizeBatchSize < 1) {
     throw new OptionError('featurizeBatchSize', r.featurizeBatchSize, 'a positive integer')
   }
+  if (!Number.isInteger(r.seed) || r.seed < 0 || r.seed >= 2 ** 32)
+    throw new OptionError('seed', r.seed, 'an integer in [0, 2^32)')
+  // One seed for every random step, unless a step is given its own.
+  r.split = { ...r.split, seed: r.split.seed ?? r.seed }
+  r.training = { ...r.training, seed: r.training.seed ?? r.seed }
   return r
 }
 

@@ -26,7 +26,13 @@ export async function* scoreFile(
 ): AsyncGenerator<ScoredRow> {
   // The model's own column mapping unless overridden; scoring needs no ratings, so targets are not read.
   const mapped = withModelMapping(model.config.data, dataOptions, file)
-  const rows = readRatings(file, { ...mapped, groupColumn: null, targetColumns: [], scale: null, requireTargets: false })
+  const rows = readRatings(file, {
+    ...mapped,
+    groupColumn: null,
+    targetColumns: [],
+    scale: null,
+    requireTargets: false,
+  })
   let batch: TextPair[] = []
   let index = 0
   async function* flush(): AsyncGenerator<ScoredRow> {

@@ -5,6 +5,7 @@
  *   const o = resolveTrainOptions({ head: 'mlp', hidden: [256], lr: 3e-4 })
  *   o.batchSize   // 256 (the default)
  */
+import { DEFAULT_SEED } from '../compute/rng.ts'
 import { OptionError } from '../errors.ts'
 import { HEAD_TYPES, type HeadType } from '../heads/registry.ts'
 import type { Objective } from '../objectives/objective.ts'
@@ -105,7 +106,7 @@ export const TRAIN_DEFAULTS = {
   schedule: 'cosine',
   warmupRatio: 0.05,
   clipNorm: 1,
-  seed: 42,
+  seed: DEFAULT_SEED,
   patience: 3,
   objective: null,
   lossWeights: null,
