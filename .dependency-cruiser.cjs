@@ -6,7 +6,7 @@
  * the layers above the code it checks.
  */
 const FLOORS = [
-  ['escape-control.ts'], // the ground floors: safe quoting, errors, onnxruntime + RNG, shared types, safetensors
+  ['escape-control.ts', 'stale-temps.ts', 'kill-point.ts'], // the ground floors: safe quoting, errors, onnxruntime + RNG, shared types, safetensors
   ['errors.ts'],
   ['compute'],
   ['core'],

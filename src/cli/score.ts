@@ -3,9 +3,12 @@
 import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
+import { basename, dirname, resolve } from 'node:path'
 import type { Command } from 'commander'
+import { killPoint } from '../kill-point.ts'
 import { loadRewardModel } from '../model/load-model.ts'
 import { scoreFile } from '../pipeline/score-file.ts'
+import { removeStaleTemps } from '../stale-temps.ts'
 import { addDataFlags, type DataFlags, dataOptionsFrom } from './data-flags.ts'
 import { modelLoadOptions } from './env.ts'
 import { intFlag } from './parse-flags.ts'
@@ -46,12 +49,16 @@ export function registerScoreCommand(program: Command): void {
         for await (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`)
         return
       }
+      // OUT.PID.tmp: temp files of killed runs (owner gone) are removed, a live run's are kept.
+      const esc = basename(f.out).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      await removeStaleTemps(dirname(resolve(f.out)), [new RegExp(`^${esc}\\.(\\d+)\\.tmp$`)])
       const tmp = `${f.out}.${process.pid}.tmp`
       const out = createWriteStream(tmp)
       try {
         for await (const r of rows) if (!out.write(`${JSON.stringify(r)}\n`)) await once(out, 'drain')
         out.end()
         await once(out, 'finish')
+        killPoint('score:written')
         await rename(tmp, f.out)
       } catch (e) {
         out.destroy()

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { after, test } from 'node:test'
 import { encodeSafetensors } from '../core/safetensors.ts'
 import { ModelFolderError } from '../errors.ts'
@@ -65,7 +65,7 @@ test('round trip: same config, bit-identical params, extra files, and re-saving 
   assert.equal(await readFile(join(dir, 'training-log.jsonl'), 'utf8'), '{"epoch":1}\n')
 })
 
-test('saving over an existing model replaces it completely and leaves no temp folders', async () => {
+test('saving over an existing model replaces it completely and leaves only the linked version', async () => {
   const dir = fresh()
   await saveModelFolder(dir, { config: config(), params: params(), files: { 'old.txt': 'x' } })
   const p = params()
@@ -73,9 +73,11 @@ test('saving over an existing model replaces it completely and leaves no temp fo
   await saveModelFolder(dir, { config: config(), params: p })
   assert.deepEqual((await readdir(dir)).sort(), ['config.json', 'head.safetensors'])
   assert.equal((await loadModelFolder(dir)).params['linear.bias'].data[0], 42)
+  // The folder is a link to its one version; the replaced version and all temp names are gone.
+  const version = await readlink(dir)
   assert.deepEqual(
-    (await readdir(root)).filter((f) => f.startsWith('.')),
-    [],
+    (await readdir(root)).filter((f) => f.startsWith(`.${basename(dir)}.`)),
+    [version],
   )
 })
 

@@ -1,16 +1,16 @@
 /**
  * A model is a folder: config.json (ModelConfig) + head.safetensors (the head's ParamSet) + optional
- * extra files (training-log.jsonl, …). Saving is atomic: everything is written into a temporary
- * sibling folder, which then replaces the target by rename, so a crash never leaves a half-written
- * model and an existing model is only removed once the new one is complete. Loading validates
+ * extra files (training-log.jsonl, …). Saving is atomic and never leaves the path missing: the folder
+ * is written as a new version and published by swapping a symbolic link (publish-folder.ts), so a
+ * crash leaves the old model or the new one, never half of one and never none. Loading validates
  * every file and names the file and the fix in a ModelFolderError.
  *
  * @example
  *   await saveModelFolder('models/demo', { config, params, files: { 'training-log.jsonl': log } })
  *   const { config, params } = await loadModelFolder('models/demo')
  */
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { open, readdir, readFile, stat } from 'node:fs/promises'
+import { basename, join, resolve } from 'node:path'
 import { z } from 'zod'
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../core/safetensors.ts'
 import { ModelFolderError } from '../errors.ts'
@@ -18,6 +18,7 @@ import type { ParamSet } from '../heads/head.ts'
 import { paramShapes } from '../heads/registry.ts'
 import { FORMAT_VERSION, type ModelConfig } from './config.ts'
 import { mergeShapes } from './merge/registry.ts'
+import { publishFolder, publishTarget, recoverInterrupted } from './publish-folder.ts'
 
 export const CONFIG_FILE = 'config.json'
 export const HEAD_FILE = 'head.safetensors'
@@ -47,6 +48,13 @@ export const modelConfigSchema = z.object({
   head: headSchema,
   featurizer: z.looseObject({ type: z.string().min(1) }).nullable(),
   merge: z.looseObject({ type: z.string().min(1) }).optional(),
+  sideFeatures: z
+    .object({
+      columns: z.array(z.string().min(1)).min(1),
+      mean: z.array(z.number()),
+      std: z.array(z.number().positive()),
+    })
+    .optional(),
   data: z
     .looseObject({
       format: z.enum(['jsonl', 'json', 'csv', 'tsv', 'parquet']).optional(),
@@ -54,6 +62,7 @@ export const modelConfigSchema = z.object({
       responseColumn: z.string().min(1),
       messagesColumn: z.string().min(1),
       targetColumns: z.array(z.string().min(1)),
+      featureColumns: z.array(z.string().min(1)).optional(),
       groupColumn: z.string().min(1).nullable(),
       quote: z.enum(['auto', 'none']),
       delimiter: z.string().length(1).nullable(),
@@ -111,6 +120,9 @@ export function parseModelConfig(json: unknown, folder = '.'): ModelConfig {
     if (sc && !(sc.min < sc.max)) fail(`field "scales.${a}" has min ${sc.min} >= max ${sc.max}; min must be below max`)
   })
   if (new Set(c.attributes).size !== k) fail(`field "attributes" has duplicate names (${c.attributes.join(', ')})`)
+  const side = c.sideFeatures
+  if (side && (side.mean.length !== side.columns.length || side.std.length !== side.columns.length))
+    fail('field "sideFeatures" needs one mean and one std per column')
   if (c.data && c.data.targetColumns.length !== k)
     fail(
       `field "data.targetColumns" has ${c.data.targetColumns.length} entries but there are ${k} attributes; they must match`,
@@ -151,7 +163,7 @@ export function checkParams(config: ModelConfig, params: ParamSet, folder = '.')
 
 /** Validates, then writes the folder atomically (replacing an existing model folder). */
 export async function saveModelFolder(dir: string, input: SaveModelFolderInput): Promise<void> {
-  const target = resolve(dir)
+  const target = await publishTarget(dir)
   const config = parseModelConfig(JSON.parse(JSON.stringify(input.config)), dir)
   checkParams(config, input.params, dir)
   const files = input.files ?? {}
@@ -176,40 +188,19 @@ export async function saveModelFolder(dir: string, input: SaveModelFolderInput):
       )
     }
   }
-  await mkdir(dirname(target), { recursive: true })
-  const tag = `${process.pid}-${Date.now()}-${++saveCounter}`
-  const tmp = join(dirname(target), `.${basename(target)}.tmp-${tag}`)
-  const old = join(dirname(target), `.${basename(target)}.old-${tag}`)
   try {
-    await mkdir(tmp)
-    await writeDurable(join(tmp, CONFIG_FILE), `${JSON.stringify(input.config, null, 2)}\n`)
-    const metadata = { format: 'pt', rewardfit_head: config.head.type }
-    await writeDurable(join(tmp, HEAD_FILE), encodeSafetensors(input.params, metadata))
-    for (const [name, content] of Object.entries(files)) await writeDurable(join(tmp, name), content)
+    await publishFolder(target, async (tmp) => {
+      await writeDurable(join(tmp, CONFIG_FILE), `${JSON.stringify(input.config, null, 2)}\n`)
+      const metadata = { format: 'pt', rewardfit_head: config.head.type }
+      await writeDurable(join(tmp, HEAD_FILE), encodeSafetensors(input.params, metadata))
+      for (const [name, content] of Object.entries(files)) await writeDurable(join(tmp, name), content)
+    })
   } catch (err) {
-    await rm(tmp, { recursive: true, force: true })
-    throw new ModelFolderError(dir, `could not write the model (${(err as Error).message}); nothing was changed`, {
+    throw new ModelFolderError(dir, `could not write the model (${(err as Error).message}); the old one is kept`, {
       cause: err,
     })
   }
-  if (existing) await rename(target, old)
-  try {
-    await rename(tmp, target)
-  } catch (err) {
-    if (existing) await rename(old, target)
-    await rm(tmp, { recursive: true, force: true })
-    throw new ModelFolderError(
-      dir,
-      `could not move the new model into place (${(err as Error).message}); the old one is kept`,
-      {
-        cause: err,
-      },
-    )
-  }
-  if (existing) await rm(old, { recursive: true, force: true })
 }
-
-let saveCounter = 0
 
 /** Writes and fsyncs, so the rename that publishes the folder never exposes unflushed (empty) files. */
 async function writeDurable(path: string, content: string | Uint8Array): Promise<void> {
@@ -224,7 +215,8 @@ async function writeDurable(path: string, content: string | Uint8Array): Promise
 
 /** Reads and validates config.json and head.safetensors. */
 export async function loadModelFolder(dir: string): Promise<ModelFolder> {
-  const s = await stat(dir).catch(() => null)
+  // A save killed while replacing an old-layout folder left it under .NAME.old-*: put it back first.
+  const s = (await stat(dir).catch(() => null)) ?? ((await recoverInterrupted(resolve(dir))) ? await stat(dir) : null)
   if (!s)
     throw new ModelFolderError(dir, 'does not exist; pass the folder written by `rewardfit train` or saveModelFolder')
   if (!s.isDirectory())

@@ -12,6 +12,7 @@
 import { rename, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { type EvalRun, evalJson } from '../eval/evaluate.ts'
+import { removeStaleTemps } from '../stale-temps.ts'
 import { escapeHtml } from './escape.ts'
 import { comparisonTable, pairTable, ratingTable, sideBySideTable, spreadTable } from './metric-tables.ts'
 import { pairChart, ratingCharts, trainingChart, worstExamples, wrongPairs } from './model-sections.ts'
@@ -89,6 +90,8 @@ export function renderReport(run: EvalRun, ctx: ReportContext): string {
 
 /** Writes the report atomically: a temporary file in the same folder, then a rename. */
 export async function writeReport(file: string, html: string): Promise<void> {
+  const esc = basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  await removeStaleTemps(dirname(file), [new RegExp(`^\\.${esc}\\.(\\d+)\\.tmp$`)])
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`)
   await writeFile(tmp, html)
   await rename(tmp, file)

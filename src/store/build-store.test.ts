@@ -176,3 +176,33 @@ test('bad targets are a DataError naming the row', async () => {
     (e: unknown) => e instanceof DataError && /row 2/.test(e.message),
   )
 })
+
+test('a system failure while reusing an entry (ENOSPC) is reported and the entry kept', async () => {
+  const f = createHashingFeaturizer({ dim: 64 })
+  const dir = await tempDir()
+  const rows = makeRows(20)
+  const first = await cachedFeatureStore(f, () => slowly(rows), { dir })
+  await first.store.close()
+  const entries = await readdir(dir)
+  // New labels on the same texts: reuse writes a targets file, and the disk is full meanwhile.
+  const relabelled = rows.map((r) => ({ ...r, targets: [1, 2] }))
+  let passes = 0
+  async function* fullDisk(): AsyncIterable<StoreRow> {
+    passes++
+    for (const [i, r] of relabelled.entries()) {
+      if (passes > 1 && i === 5) throw Object.assign(new Error('no space left on device, write'), { code: 'ENOSPC' })
+      yield r
+    }
+  }
+  await assert.rejects(cachedFeatureStore(f, fullDisk, { dir }), (err: Error) => {
+    assert.match(
+      err.message,
+      /cannot reuse the feature store entry .* \(ENOSPC: no space left on device, write\); the entry is kept/,
+    )
+    return true
+  })
+  assert.deepEqual(await readdir(dir), entries)
+  const again = await cachedFeatureStore(f, () => slowly(rows), { dir })
+  assert.equal(again.reused, 'all')
+  await again.store.close()
+})

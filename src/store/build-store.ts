@@ -13,8 +13,10 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { type FileHandle, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { DataError, OptionError } from '../errors.ts'
+import { DataError, OptionError, RewardfitError } from '../errors.ts'
 import type { Featurizer, TextPair } from '../featurize/featurizer.ts'
+import { killPoint } from '../kill-point.ts'
+import { removeStaleTemps } from '../stale-temps.ts'
 import { ContentHasher } from './content-hash.ts'
 import {
   FEATURES_FILE,
@@ -187,6 +189,7 @@ export async function buildFeatureStore(
     }
     await writeFile(join(tmp, META_FILE), `${JSON.stringify(meta, null, 2)}\n`)
     const final = join(o.dir, entryName(featurizer.fingerprint, textDigest))
+    killPoint('store:entry-written')
     try {
       await rename(tmp, final)
     } catch (e) {
@@ -243,13 +246,17 @@ async function addTargets(entry: string, rows: RowSource, k: number, digest: str
   }
 }
 
+/** Errors of the system, not of the entry's content: reusing the entry failed, the entry may be fine. */
+const SYSTEM_ERRORS = new Set(['EACCES', 'EPERM', 'ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EMFILE', 'ENFILE', 'EBUSY'])
+
 export type StoreReuse = 'all' | 'features' | 'none'
 
 /**
  * The store for these rows and this featurizer: reused when an entry with the same fingerprint and
  * texts exists ('all', or 'features' when only the labels changed and a new targets file was
  * written), else built. `rows` is called once per pass (two passes on a miss, so it must replay the
- * same rows). A damaged entry is deleted and rebuilt.
+ * same rows). A damaged entry is deleted and rebuilt; a failure of the system while reusing one (no
+ * space, no permission) is reported and the entry kept. Temp entries of killed runs are removed.
  */
 export async function cachedFeatureStore(
   featurizer: Featurizer,
@@ -257,17 +264,29 @@ export async function cachedFeatureStore(
   options: FeatureStoreOptions,
 ): Promise<{ store: FeatureStore; reused: StoreReuse }> {
   const o = resolveFeatureStoreOptions(options)
+  // Entries that killed runs were building (their PID is in the name) are removed; live ones are kept.
+  await removeStaleTemps(o.dir, [/^\.tmp-entry-(\d+)-/])
   const d = await digestRows(rows(), o.attributes)
   const entry = join(o.dir, entryName(featurizer.fingerprint, d.textDigest))
   if (await stat(join(entry, META_FILE)).catch(() => undefined)) {
+    await removeStaleTemps(entry, [/^\.tmp-targets-(\d+)-/])
     try {
       const hasTargets = await stat(join(entry, targetsFile(d.targetsDigest))).catch(() => undefined)
       if (!hasTargets) await addTargets(entry, rows(), d.attributes, d.targetsDigest)
       const store = await openFeatureStore(entry, d.targetsDigest)
       if (store.rows === d.rows && store.attributes === d.attributes && store.dim === featurizer.dim)
         return { store, reused: hasTargets ? 'all' : 'features' }
-    } catch {
-      // fall through: the entry is damaged (torn copy, truncated file); rebuild it below
+    } catch (err) {
+      // The system failing us (no space, no permission) says nothing about the entry: keep it, say so.
+      const code = (err as NodeJS.ErrnoException).code
+      if (code && SYSTEM_ERRORS.has(code)) {
+        throw new RewardfitError(
+          `cannot reuse the feature store entry ${entry} (${code}: ${(err as Error).message}); the entry is kept. ` +
+            'Free disk space or fix the permissions of the cache folder, or pass another --cache-dir',
+          { cause: err },
+        )
+      }
+      // Otherwise the entry is damaged (torn copy, truncated file): rebuild it below.
     }
     await rm(entry, { recursive: true, force: true })
   }

@@ -16,7 +16,9 @@ import { decodeSafetensors, encodeSafetensors } from '../core/safetensors.ts'
 import type { TargetStats } from '../core/targets.ts'
 import { RewardfitError } from '../errors.ts'
 import type { ParamSet } from '../heads/head.ts'
+import { killPoint } from '../kill-point.ts'
 import type { OptimizerState } from '../optim/optimizer.ts'
+import { removeStaleTemps } from '../stale-temps.ts'
 import type { EpochRecord } from './options.ts'
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors'
@@ -40,6 +42,8 @@ export interface Checkpoint {
   targetStats: TargetStats[]
   history: EpochRecord[]
 }
+
+const STALE_CHECKPOINT = new RegExp(`^${CHECKPOINT_FILE.replace('.', '\\.')}\\.tmp-(\\d+)$`)
 
 export async function saveCheckpoint(dir: string, c: Checkpoint): Promise<void> {
   await mkdir(dir, { recursive: true })
@@ -65,8 +69,11 @@ export async function saveCheckpoint(dir: string, c: Checkpoint): Promise<void> 
     history: c.history,
   }
   const path = join(dir, CHECKPOINT_FILE)
+  // Temp files of killed runs (their PID is in the name) would pile up: remove them first.
+  await removeStaleTemps(dir, [STALE_CHECKPOINT])
   const tmp = `${path}.tmp-${process.pid}`
   await writeFile(tmp, encodeSafetensors(tensors, { checkpoint: JSON.stringify(meta) }))
+  killPoint('checkpoint:written')
   await rename(tmp, path)
 }
 
