@@ -10,6 +10,7 @@ export interface DataFlags {
   response?: string
   messages?: string
   targets?: string
+  features?: string
   group?: string
   scale?: string
   format?: string
@@ -40,6 +41,10 @@ export function addDataFlags(cmd: Command): Command {
       )
       .option('--targets <cols>', 'rating columns, one attribute each: a,b,c')
       .option(
+        '--features <cols>',
+        'numeric side-feature columns appended to the backbone vector, standardized on the training split (e.g. model_scores)',
+      )
+      .option(
         '--group <col>',
         'keep all rows with the same value of this column on one side of a split (e.g. prompt_id)',
       )
@@ -60,6 +65,7 @@ export function dataOptionsFrom(f: DataFlags, onWarning?: (m: string) => void): 
     responseColumn: f.response,
     messagesColumn: f.messages,
     targetColumns: f.targets,
+    featureColumns: f.features,
     groupColumn: f.group,
     scale: f.scale,
     format: f.format as DataOptions['format'],

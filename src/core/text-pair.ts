@@ -10,4 +10,6 @@ export interface TextPair {
   prompt: string
   response: string
   messages?: ChatMessage[]
+  /** Numeric side features, raw, in the model's feature column order (models trained with --features). */
+  features?: ArrayLike<number>
 }

@@ -20,6 +20,8 @@ export interface DataMapping {
   messagesColumn: string
   /** The file's rating columns, in attribute order. */
   targetColumns: string[]
+  /** Numeric side-feature columns (--features), in the model's order; absent = none. */
+  featureColumns?: string[]
   groupColumn: string | null
   quote: QuoteMode
   delimiter: string | null
@@ -33,6 +35,7 @@ export function dataMappingOf(o: ResolvedDataOptions): DataMapping {
     responseColumn: o.responseColumn,
     messagesColumn: o.messagesColumn,
     targetColumns: [...o.targetColumns],
+    ...(o.featureColumns.length > 0 ? { featureColumns: [...o.featureColumns] } : {}),
     groupColumn: o.groupColumn,
     quote: o.quote,
     delimiter: o.delimiter,

@@ -27,6 +27,9 @@ export interface DataOptions {
   /** Rating columns, one attribute each (a list, or one comma-separated string). Required: with none,
    *  reading fails with the numeric columns of the first row listed. */
   targetColumns?: string[] | string
+  /** Numeric side-feature columns (a list, or one comma-separated string), e.g. 'model_scores': every
+   *  row needs a finite number in each; they become RatingExample.features. */
+  featureColumns?: string[] | string
   /** false reads rows with no rating columns (scoring); then targets are empty. */
   requireTargets?: boolean
   /** Column whose value keeps related rows on one side of a split (e.g. 'prompt_id'). */
@@ -48,8 +51,9 @@ export interface DataOptions {
 }
 
 export interface ResolvedDataOptions
-  extends Required<Omit<DataOptions, 'targetColumns' | 'scale' | 'onWarning' | 'onSkip'>> {
+  extends Required<Omit<DataOptions, 'targetColumns' | 'featureColumns' | 'scale' | 'onWarning' | 'onSkip'>> {
   targetColumns: string[]
+  featureColumns: string[]
   scale: ScaleSpec | null
   onWarning: ((message: string) => void) | null
   onSkip: ((error: DataError, reason: string) => void) | null
@@ -61,6 +65,7 @@ export const DATA_DEFAULTS = {
   responseColumn: 'response',
   messagesColumn: 'messages',
   targetColumns: [],
+  featureColumns: [],
   groupColumn: null,
   requireTargets: true,
   scale: null,
@@ -80,6 +85,7 @@ const schema = z.strictObject({
   responseColumn: z.string().min(1),
   messagesColumn: z.string().min(1),
   targetColumns: z.union([z.array(z.string().min(1)), z.string()]),
+  featureColumns: z.union([z.array(z.string().min(1)), z.string()]),
   groupColumn: z.string().min(1).nullable(),
   requireTargets: z.boolean(),
   scale: z
@@ -102,15 +108,20 @@ export function resolveDataOptions(options: DataOptions = {}): ResolvedDataOptio
     const value = issue.path.length > 0 ? (merged as Record<string, unknown>)[String(issue.path[0])] : undefined
     throw new OptionError(name, value, issue.message)
   }
-  const targetColumns =
-    typeof merged.targetColumns === 'string'
-      ? merged.targetColumns
+  const list = (v: string | string[]) =>
+    typeof v === 'string'
+      ? v
           .split(',')
           .map((s) => s.trim())
           .filter((s) => s !== '')
-      : [...merged.targetColumns]
+      : [...v]
+  const targetColumns = list(merged.targetColumns)
   const dup = targetColumns.find((t, i) => targetColumns.indexOf(t) !== i)
   if (dup) throw new OptionError('targetColumns', targetColumns, `each column once; "${dup}" appears twice`)
+  const featureColumns = list(merged.featureColumns)
+  const dupFeature = featureColumns.find((t, i) => featureColumns.indexOf(t) !== i)
+  if (dupFeature)
+    throw new OptionError('featureColumns', featureColumns, `each column once; "${dupFeature}" appears twice`)
   const scale = typeof merged.scale === 'string' ? parseScale(merged.scale) : merged.scale
   if (scale) {
     for (const name of Object.keys(scale.byAttribute)) {
@@ -119,7 +130,7 @@ export function resolveDataOptions(options: DataOptions = {}): ResolvedDataOptio
       }
     }
   }
-  return { ...merged, targetColumns, scale } as ResolvedDataOptions
+  return { ...merged, targetColumns, featureColumns, scale } as ResolvedDataOptions
 }
 
 /** `{ a: undefined }` must not override a default (hono's defaults spread has the same trap). */

@@ -15,6 +15,8 @@ export interface RatingExample extends TextPair {
   messages?: ChatMessage[]
   /** One rating per attribute in raw units (the file's scale); NaN = missing label, never 0. */
   targets: Float64Array
+  /** Side features, one per featureColumns entry, raw units (finite). */
+  features?: Float64Array
   /** Split key: rows of one group always land on the same side. */
   group?: string
   /** 1-based physical start line (text formats) or 1-based row number (Parquet). */

@@ -101,6 +101,7 @@ async function* iterate(stream: RatingStream & { summary: ReadSummary }): AsyncG
     messagesColumn: o.messagesColumn,
     groupColumn: o.groupColumn,
     targetColumns: attributes,
+    featureColumns: o.featureColumns,
     scales: summary.scales,
   }
   const wanted =
@@ -111,6 +112,7 @@ async function* iterate(stream: RatingStream & { summary: ReadSummary }): AsyncG
           o.responseColumn,
           o.messagesColumn,
           ...attributes,
+          ...o.featureColumns,
           ...(o.groupColumn ? [o.groupColumn] : []),
         ].map(topLevelKey)
   let checked = false
@@ -174,6 +176,14 @@ function checkColumns(record: RawRecord, ctx: ExampleContext, requireTargets: bo
   for (const name of ctx.targetColumns) {
     if (!hasField(v, name))
       throw new OptionError('targetColumns', name, `a column of ${ctx.file}; its columns are: ${known()}`)
+  }
+  for (const name of ctx.featureColumns) {
+    if (!hasField(v, name))
+      throw new OptionError(
+        'featureColumns',
+        name,
+        `a numeric column of ${ctx.file} (the model uses it as a side feature, --features); its columns are: ${known()}`,
+      )
   }
   const chat = hasField(v, ctx.messagesColumn)
   if (!chat && !hasField(v, ctx.promptColumn)) {

@@ -22,6 +22,7 @@ export interface ExampleContext {
   messagesColumn: string
   groupColumn: string | null
   targetColumns: readonly string[]
+  featureColumns: readonly string[]
   scales: readonly (RatingScale | null)[]
 }
 
@@ -149,6 +150,24 @@ export function toExample(record: RawRecord, ctx: ExampleContext): RatingExample
 
   const example: RatingExample = { prompt, response, targets, line }
   if (messages) example.messages = messages
+  if (ctx.featureColumns.length > 0) {
+    const features = new Float64Array(ctx.featureColumns.length)
+    for (let f = 0; f < features.length; f++) {
+      const name = ctx.featureColumns[f]
+      const raw = getField(values, name)
+      const x = parseRating(raw)
+      if (x === null || Number.isNaN(x)) {
+        return bad(
+          'bad-feature',
+          `side feature ${x === null ? `${describe(raw)} is not a finite number` : 'is missing'}; every row needs a number ` +
+            'in each --features column (fill it in, drop the column from --features, or skip such rows with --skip-invalid)',
+          name,
+        )
+      }
+      features[f] = x
+    }
+    example.features = features
+  }
   if (ctx.groupColumn !== null) {
     const g = getField(values, ctx.groupColumn)
     if (typeof g === 'string' ? g === '' : !(typeof g === 'number' && Number.isFinite(g))) {

@@ -5,6 +5,8 @@ import type { DataMapping } from '../data/mapping.ts'
 import type { FeaturizerSpec } from '../featurize/featurizer.ts'
 import type { HeadSpec } from '../heads/registry.ts'
 import type { MergeSpec } from './merge/merge.ts'
+import type { PortableNotes } from './portable-notes.ts'
+import type { SideFeatures } from './side-features.ts'
 
 export const FORMAT_VERSION = 1
 
@@ -25,8 +27,15 @@ export interface ModelConfig {
   featurizer: FeaturizerSpec | null
   /** How the attribute scores become the reward (merge/registry.ts); absent means the fixed merge. */
   merge?: MergeSpec
+  /** Numeric side features appended to the featurizer's vector (--features); absent = none. */
+  sideFeatures?: SideFeatures
   /** The training file's column mapping and reading options; eval and score default to it. */
   data?: DataMapping
+  /** Notes for readers outside Node, written on save (portable-notes.ts): standardized outputs,
+   *  the head as torch modules, the hashing featurizer's rules. Not read back. */
+  outputs?: PortableNotes['outputs']
+  headModule?: PortableNotes['headModule']
+  featurizerRules?: PortableNotes['featurizerRules']
   /** Free-form record of how the model was trained (options, final metrics). */
   training?: Record<string, unknown>
 }

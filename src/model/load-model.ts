@@ -12,6 +12,7 @@ import { headFromParams } from '../heads/registry.ts'
 import { HEAD_FILE, loadModelFolder } from './folder.ts'
 import { createMerge, splitMergeTensors } from './merge/registry.ts'
 import { RewardModel } from './reward-model.ts'
+import { withSideFeatures } from './side-features.ts'
 
 export type LoadModelOptions = CreateFeaturizerOptions
 
@@ -23,7 +24,9 @@ export async function loadRewardModel(dir: string, options: LoadModelOptions = {
   const tensors = splitMergeTensors(params)
   const head = headFromParams(config.head, tensors.head, `${dir}/${HEAD_FILE}`)
   const merge = createMerge(config, tensors.merge, dir)
-  const featurizer = await createFeaturizer(config.featurizer, options)
+  const backbone = await createFeaturizer(config.featurizer, options)
+  // Side features (--features) are appended after the backbone's vector, standardized as in training.
+  const featurizer = config.sideFeatures ? withSideFeatures(backbone, config.sideFeatures) : backbone
   if (featurizer.dim !== config.head.inputDim) {
     throw new ModelFolderError(
       dir,

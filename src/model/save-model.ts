@@ -1,8 +1,9 @@
 /**
  * Saves a RewardModel as a folder (atomically: see folder.ts). The featurizer's spec goes into
- * config.json so loadRewardModel can rebuild it; extra files (training log, metrics) ride along.
+ * config.json so loadRewardModel can rebuild it, with notes for other runtimes (portable-notes.ts); extra files (training log, metrics) ride along.
  */
 import { saveModelFolder } from './folder.ts'
+import { portableNotes } from './portable-notes.ts'
 import type { RewardModel } from './reward-model.ts'
 
 export async function saveRewardModel(
@@ -16,6 +17,7 @@ export async function saveRewardModel(
     ...model.config,
     featurizer: model.featurizer.spec,
     ...(merge.spec.type !== 'fixed' && { merge: { ...model.config.merge, ...merge.spec } }),
+    ...portableNotes(model.config.head, model.featurizer.spec),
   }
   await saveModelFolder(dir, { config, params: { ...model.head.params, ...merge.params }, files })
 }

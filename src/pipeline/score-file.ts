@@ -42,7 +42,7 @@ export async function* scoreFile(
     batch = []
   }
   for await (const e of rows) {
-    batch.push({ prompt: e.prompt, response: e.response, messages: e.messages })
+    batch.push({ prompt: e.prompt, response: e.response, messages: e.messages, features: e.features })
     if (batch.length >= batchSize) yield* flush()
   }
   if (batch.length > 0) yield* flush()

@@ -29,6 +29,7 @@ import { headFromParams } from '../heads/registry.ts'
 import { FORMAT_VERSION, type ModelConfig, type TargetStats } from '../model/config.ts'
 import { RewardModel } from '../model/reward-model.ts'
 import { saveRewardModel } from '../model/save-model.ts'
+import { type SideFeatures, sideFeatureStats, standardizeInto, withSideFeatures } from '../model/side-features.ts'
 import { cachedFeatureStore, type StoreRow } from '../store/build-store.ts'
 import type { FeatureStore } from '../store/feature-store.ts'
 import type { EpochRecord } from '../train/options.ts'
@@ -36,6 +37,7 @@ import { train } from '../train/train.ts'
 import { localDataFiles } from './data-files.ts'
 import { evaluateSource, type SplitMetrics } from './evaluate-source.ts'
 import { type ResolvedTrainModelOptions, resolveTrainModelOptions, type TrainRewardModelOptions } from './options.ts'
+import { appendColumns } from './side-columns.ts'
 
 export interface TrainRewardModelResult {
   model: RewardModel
@@ -122,7 +124,16 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
       featuresReused[split] = reused
     }
 
-    const fit = await fitHead(o, stores.train!, stores.val, warn)
+    // Side features (--features): standardized on the training split, appended to the stored vectors.
+    const m = data.featureColumns.length
+    const side = m > 0 ? sideFeatureStats(data.featureColumns, counts.sideFeatures.train) : null
+    const sources: Partial<Record<Split, BatchSource>> = {}
+    for (const split of SPLITS) {
+      const store = stores[split]
+      if (!store) continue
+      sources[split] = side ? appendColumns(store, standardizedSide(side, counts.sideFeatures[split]), m) : store
+    }
+    const fit = await fitHead(o, sources.train!, sources.val, warn)
     const config: ModelConfig = {
       formatVersion: FORMAT_VERSION,
       attributes,
@@ -131,13 +142,14 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
       targetStats: fit.targetStats,
       head: { ...fit.head.spec, ...fit.headInfo } as ModelConfig['head'],
       featurizer: featurizer.spec,
+      ...(side ? { sideFeatures: side } : {}),
       data: dataMappingOf(data),
     }
-    const model = new RewardModel(config, fit.head, featurizer)
+    const model = new RewardModel(config, fit.head, side ? withSideFeatures(featurizer, side) : featurizer)
 
     const metrics: TrainRewardModelResult['metrics'] = {}
     for (const split of ['val', 'test'] as const) {
-      const store = stores[split]
+      const store = sources[split]
       if (!store) continue
       o.onProgress?.({ stage: 'evaluate', split, done: 0, total: store.rows })
       metrics[split] = await evaluateSource(model, store)
@@ -183,6 +195,8 @@ interface SplitCounts {
   skipped: number
   skippedByReason: Record<string, number>
   scales: ModelConfig['scales']
+  /** Raw side features per split, [rows, featureColumns] row-major, in store row order. */
+  sideFeatures: Record<Split, Float64Array>
 }
 
 async function countSplits(
@@ -206,8 +220,11 @@ async function countSplits(
   const hi = new Array<number>(k).fill(Number.NEGATIVE_INFINITY)
   let done = 0
   o.onProgress?.({ stage: 'read', done: 0, total: 0 })
+  const m = data.featureColumns.length
+  const side: Record<Split, number[]> = { train: [], val: [], test: [] }
   for await (const e of readRatingSplits(files, counting, o.split)) {
     rows[e.split]++
+    if (m > 0 && e.features) for (let f = 0; f < m; f++) side[e.split].push(e.features[f])
     if (e.split === 'train') {
       for (let a = 0; a < k; a++) {
         const v = e.targets[a]
@@ -219,7 +236,26 @@ async function countSplits(
   }
   o.onProgress?.({ stage: 'read', done, total: done })
   const observedRanges = lo.map((min, a) => (min <= hi[a] ? { min, max: hi[a] } : null))
-  return { rows, observedRanges, skipped, skippedByReason, scales: scalesFor(data.scale, data.targetColumns) }
+  return {
+    rows,
+    observedRanges,
+    skipped,
+    skippedByReason,
+    scales: scalesFor(data.scale, data.targetColumns),
+    sideFeatures: {
+      train: Float64Array.from(side.train),
+      val: Float64Array.from(side.val),
+      test: Float64Array.from(side.test),
+    },
+  }
+}
+
+/** A split's raw side features ([rows, m]) standardized with the training statistics. */
+function standardizedSide(side: SideFeatures, raw: Float64Array): Float32Array {
+  const m = side.columns.length
+  const out = new Float32Array(raw.length)
+  for (let i = 0; i < raw.length / m; i++) standardizeInto(side, raw.subarray(i * m, (i + 1) * m), out, i * m)
+  return out
 }
 
 /** The rows of one split, replayable (the store reads them once to digest, once to featurize). */
@@ -248,8 +284,8 @@ interface FittedHead {
 
 async function fitHead(
   o: ResolvedTrainModelOptions,
-  trainStore: FeatureStore,
-  valStore: FeatureStore | undefined,
+  trainStore: BatchSource,
+  valStore: BatchSource | undefined,
   warn: (m: string) => void,
 ): Promise<FittedHead> {
   const total = trainStore.rows

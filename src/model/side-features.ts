@@ -1,0 +1,66 @@
+/**
+ * Numeric side features (--features): columns such as MLQE-PE's model_scores or a response length,
+ * standardized with statistics of the training split and appended to the backbone's vector. The
+ * model stores the columns and statistics (config.json sideFeatures) and wraps its featurizer, so
+ * every way of scoring appends them the same way, and a row without them is refused clearly.
+ *
+ * @example
+ *   const f = withSideFeatures(backbone, { columns: ['model_scores'], mean: [0.4], std: [0.2] })
+ *   await f.featurize([{ prompt: 'x', response: 'y', features: [0.6] }])   // [...backbone(x, y), 1]
+ */
+import { RewardfitError } from '../errors.ts'
+import type { Featurizer, TextPair } from '../featurize/featurizer.ts'
+
+export interface SideFeatures {
+  /** Column names, in vector order. */
+  columns: string[]
+  /** Training-split mean and standard deviation per column (std 1 for a constant column). */
+  mean: number[]
+  std: number[]
+}
+
+/** Mean and std (population) per column of a [n, m] row-major matrix; std 0 becomes 1. */
+export function sideFeatureStats(columns: string[], values: Float64Array): SideFeatures {
+  const m = columns.length
+  const n = m === 0 ? 0 : values.length / m
+  const mean = new Array<number>(m).fill(0)
+  const std = new Array<number>(m).fill(0)
+  for (let i = 0; i < n; i++) for (let f = 0; f < m; f++) mean[f] += values[i * m + f] / n
+  for (let i = 0; i < n; i++) for (let f = 0; f < m; f++) std[f] += (values[i * m + f] - mean[f]) ** 2 / n
+  return { columns: [...columns], mean, std: std.map((v) => (v > 0 ? Math.sqrt(v) : 1)) }
+}
+
+/** Writes the standardized side features of `raw` ([m]) into out[offset, offset + m). */
+export function standardizeInto(side: SideFeatures, raw: ArrayLike<number>, out: Float32Array, offset: number): void {
+  for (let f = 0; f < side.columns.length; f++) out[offset + f] = (raw[f] - side.mean[f]) / side.std[f]
+}
+
+export function withSideFeatures(base: Featurizer, side: SideFeatures): Featurizer {
+  const m = side.columns.length
+  const d = base.dim
+  const dim = d + m
+  return {
+    spec: base.spec,
+    dim,
+    fingerprint: `${base.fingerprint}+side:${JSON.stringify(side)}`,
+    async featurize(batch: TextPair[]): Promise<Float32Array> {
+      batch.forEach((p, i) => {
+        if (!p.features || p.features.length !== m || !Array.from(p.features).every(Number.isFinite)) {
+          throw new RewardfitError(
+            `row ${i + 1}: this model needs the numeric side features ${side.columns.join(', ')} for every row ` +
+              `(it was trained with --features ${side.columns.join(',')}); ${p.features ? `got ${p.features.length} value(s) or a non-finite one` : 'the row has none'}. ` +
+              'Give the file those columns (score, eval), or "features": [numbers] in that order (library, server)',
+          )
+        }
+      })
+      const x = await base.featurize(batch)
+      const out = new Float32Array(batch.length * dim)
+      for (let i = 0; i < batch.length; i++) {
+        out.set(x.subarray(i * d, (i + 1) * d), i * dim)
+        standardizeInto(side, batch[i].features as ArrayLike<number>, out, i * dim + d)
+      }
+      return out
+    },
+    dispose: base.dispose?.bind(base),
+  }
+}
