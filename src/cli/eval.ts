@@ -26,6 +26,7 @@ import { localDataFiles } from '../pipeline/data-files.ts'
 import { renderReport, writeReport } from '../report/render-report.ts'
 import { readTrainingLog } from '../report/training-log.ts'
 import { modelLoadOptions } from './env.ts'
+import { warnOnStderr } from './errors.ts'
 import { table } from './format.ts'
 
 interface EvalFlags {
@@ -232,6 +233,7 @@ function ratingStream(f: EvalFlags, file: string, model: RewardModel, skipped: s
     format: f.format as never,
     quote: f.quote as never,
     skipInvalid: f.skipInvalid,
+    onWarning: warnOnStderr,
   }
   const stream = readRatings(file, {
     ...withModelMapping(model.config.data, given, file),

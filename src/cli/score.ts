@@ -11,6 +11,7 @@ import { scoreFile } from '../pipeline/score-file.ts'
 import { removeStaleTemps } from '../stale-temps.ts'
 import { addDataFlags, type DataFlags, dataOptionsFrom } from './data-flags.ts'
 import { modelLoadOptions } from './env.ts'
+import { warnOnStderr } from './errors.ts'
 import { intFlag } from './parse-flags.ts'
 
 interface ScoreFlags extends DataFlags {
@@ -44,7 +45,7 @@ export function registerScoreCommand(program: Command): void {
     .addHelpText('after', EXAMPLES)
     .action(async (f: ScoreFlags) => {
       const model = await loadRewardModel(f.model, modelLoadOptions(f))
-      const rows = scoreFile(model, f.data, dataOptionsFrom(f), f.batchSize)
+      const rows = scoreFile(model, f.data, dataOptionsFrom(f, warnOnStderr), f.batchSize)
       if (!f.out) {
         for await (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`)
         return

@@ -146,6 +146,12 @@ describe('hostile input through the CLI', () => {
     const r = train(path('latin1.jsonl'), path('m-latin1'))
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stderr, /warning: .*latin1\.jsonl, line 12: bytes that are not UTF-8/)
+    // score and eval warn too.
+    const s = run(['score', '--model', path('m-latin1'), '--data', path('latin1.jsonl')])
+    assert.equal(s.code, 0, s.stderr)
+    assert.match(s.stderr, /warning: .*latin1\.jsonl, line 12: bytes that are not UTF-8/)
+    const e = run(['eval', '--model', path('m-latin1'), '--data', path('latin1.jsonl'), '--bootstrap', '0'])
+    assert.match(e.stderr, /warning: .*latin1\.jsonl, line 12: bytes that are not UTF-8/)
     // A literal U+FFFD written as UTF-8 is text, not an encoding error.
     await writeFile(
       path('fffd.jsonl'),
