@@ -23,7 +23,8 @@ export const TORCH_ACTIVATIONS = {
 export const OUTPUTS_NOTE = {
   standardized: true,
   unstandardize: 'score[a] = targetStats[a].mean + targetStats[a].std * head(x)[a]',
-  reward: 'reward = sum over a of attributeWeights[a] * score[a] (the fixed merge; a learned "merge" says its own rule)',
+  reward:
+    'reward = sum over a of attributeWeights[a] * score[a] (the fixed merge; a learned "merge" says its own rule)',
 } as const
 
 export interface PortableNotes {
