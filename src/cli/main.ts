@@ -6,11 +6,13 @@ import { Command } from 'commander'
 import { registerDemoCommand } from './demo.ts'
 import { EXIT, reportError } from './errors.ts'
 import { registerEvalCommand } from './eval.ts'
+import { registerFeaturizeCommand } from './featurize.ts'
 import { registerMergeCommand } from './merge.ts'
 import { registerRankCommand } from './rank.ts'
 import { registerScoreCommand } from './score.ts'
 import { registerServeCommand } from './serve.ts'
 import { registerTrainCommand } from './train.ts'
+import { registerWorkerCommand } from './worker.ts'
 
 export function buildProgram(): Command {
   const program = new Command('rewardfit')
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerRankCommand(program)
   registerServeCommand(program)
   registerDemoCommand(program)
+  registerFeaturizeCommand(program)
+  registerWorkerCommand(program)
   for (const c of program.commands) c.exitOverride().showHelpAfterError('(add --help for usage)')
   return program
 }

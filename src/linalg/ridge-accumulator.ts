@@ -54,6 +54,17 @@ export interface KeptRows {
   y: Float32Array
 }
 
+/** Plain sums over some rows, float64: Gram [d, d], Σx [d], Σx·y [k, d], Σy, Σy², labelled rows [k]. */
+export interface RidgePartialSums {
+  rows: number
+  gram: Float64Array
+  colSum: Float64Array
+  xy: Float64Array
+  ySum: Float64Array
+  yySum: Float64Array
+  counts: Float64Array
+}
+
 /** Upper bound on kept missing-row values (float32), over all classes: 64 MB. */
 export const KEEP_MISSING_MAX_VALUES = 1 << 24
 
@@ -553,6 +564,61 @@ export class RidgeAccumulator {
   async sumSquaredError(a: number, u: Float64Array, c: number): Promise<number> {
     if (u.length !== this.dim) throw new RangeError(`sumSquaredError: u has ${u.length} values, expected ${this.dim}`)
     return (await this.sumSquaredErrors(a, u, [c]))[0]
+  }
+
+  /**
+   * The plain sums so far (no missing-label classes, no kept rows): what one shard contributes to
+   * a distributed reduce (see distributed/ridge-partial.ts). The arrays are the live ones: copy
+   * them before adding more rows.
+   */
+  partialSums(): RidgePartialSums {
+    return {
+      rows: this.total,
+      gram: this.gram,
+      colSum: this.colSum,
+      xy: this.xy,
+      ySum: this.ySum,
+      yySum: this.yySum,
+      counts: this.counts,
+    }
+  }
+
+  /**
+   * Adds sums made elsewhere over `p.rows` rows (another accumulator's partialSums) as one float64
+   * step, so partials added in the same order give the same bits whoever made them and in
+   * whatever order they were made. `missing`: those rows that miss any label, in order, for the
+   * missing-label classes; `all` loads every row, called only while rows are kept (see rowsKept).
+   */
+  async addPartial(
+    p: RidgePartialSums,
+    missing: { x: Matrix; y: Float32Array },
+    all: () => Promise<{ x: Float32Array; y: Float32Array }>,
+  ): Promise<void> {
+    const d = this.dim
+    const k = this.attributes
+    if (p.gram.length !== d * d || p.colSum.length !== d || p.xy.length !== k * d || p.counts.length !== k)
+      throw new RangeError(`RidgeAccumulator.addPartial: the partial is not ${d} features x ${k} attributes`)
+    if (missing.x.cols !== d || missing.y.length !== missing.x.rows * k)
+      throw new RangeError(`RidgeAccumulator.addPartial: missing rows are not ${d} features x ${k} attributes`)
+    const m = missing.x.rows
+    if (m > 0) {
+      const x64 = Float64Array.from(missing.x.data.subarray(0, m * d))
+      // Rows with every label add nothing to a class, so the missing ones alone refine the classes.
+      await this.addMissing(missing.x.data, x64, missing.y, m)
+    }
+    addInto(this.gram, p.gram)
+    addInto(this.colSum, p.colSum)
+    addInto(this.xy, p.xy)
+    addInto(this.ySum, p.ySum)
+    addInto(this.yySum, p.yySum)
+    addInto(this.counts, p.counts)
+    if (this.allRows && (this.total + p.rows) * d <= this.keepAll) {
+      const rows = await all()
+      if (rows.x.length !== p.rows * d || rows.y.length !== p.rows * k)
+        throw new RangeError(`RidgeAccumulator.addPartial: all() returned other than ${p.rows} rows`)
+      this.allRows.push(rows)
+    } else this.allRows = null
+    this.total += p.rows
   }
 
   /** Statistics over the rows labelled for attribute `a`. */

@@ -51,6 +51,11 @@ export interface TrainRewardModelOptions {
   out: string
   /** Feature store folder; null = a temporary folder removed at the end (nothing reused). */
   cacheDir?: string | null
+  /**
+   * A feature store folder filled by `featurize` (featurizeSharded): features are read from it and
+   * never computed; the ridge sums its shards' partials in shard order. null = featurize (cached).
+   */
+  features?: string | null
   /** Never touch the network (hf: backbones and datasets must be cached). */
   offline?: boolean
   /** Hub access for hf: datasets and backbones: endpoint (mirror), token, cache folder. */
@@ -75,6 +80,7 @@ export const TRAIN_MODEL_DEFAULTS = {
   ridge: {},
   training: {},
   cacheDir: null,
+  features: null,
   offline: false,
   hub: {},
   featurizeBatchSize: 256,

@@ -20,6 +20,7 @@ import { resolveDataOptions } from '../data/options.ts'
 import { scalesFor } from '../data/scale.ts'
 import { readRatingSplits, type Split, type SplitFiles } from '../data/split.ts'
 import { parseWeights } from '../data/weights.ts'
+import { openFeaturized, ShardedFeatureStore } from '../distributed/sharded-store.ts'
 import { RewardfitError } from '../errors.ts'
 import type { FeaturizerSpec } from '../featurize/featurizer.ts'
 import { createFeaturizer, parseBackbone } from '../featurize/registry.ts'
@@ -106,19 +107,22 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
     endpoint: o.hub.endpoint,
     token: o.hub.token ?? undefined,
   })
-  const stores: Partial<Record<Split, FeatureStore>> = {}
+  const stores: Partial<Record<Split, FeatureStore | ShardedFeatureStore>> = {}
   try {
     const featuresReused: Partial<Record<Split, string>> = {}
     for (const split of SPLITS) {
       if (counts.rows[split] === 0) continue
       const total = counts.rows[split]
       o.onProgress?.({ stage: 'featurize', split, done: 0, total })
-      const { store, reused } = await cachedFeatureStore(featurizer, () => splitRows(files, data, o, split), {
-        dir: storeDir,
-        batchSize: o.featurizeBatchSize,
-        attributes,
-        onProgress: (p) => o.onProgress?.({ stage: 'featurize', split, done: p.rows, total }),
-      })
+      const rows = () => splitRows(files, data, o, split)
+      const { store, reused } = o.features
+        ? await openFeaturized(featurizer, rows, { dir: o.features, attributes, split })
+        : await cachedFeatureStore(featurizer, rows, {
+            dir: storeDir,
+            batchSize: o.featurizeBatchSize,
+            attributes,
+            onProgress: (p) => o.onProgress?.({ stage: 'featurize', split, done: p.rows, total }),
+          })
       o.onProgress?.({ stage: 'featurize', split, done: total, total })
       stores[split] = store
       featuresReused[split] = reused
@@ -292,8 +296,8 @@ async function fitHead(
   if (o.head === 'ridge') {
     const t0 = performance.now()
     o.onProgress?.({ stage: 'fit', done: 0, total })
-    const acc = await accumulateRidge(trainStore)
-    const validation = valStore ? await accumulateRidge(valStore) : undefined
+    const acc = await ridgeStatistics(trainStore)
+    const validation = valStore ? await ridgeStatistics(valStore) : undefined
     const fit = await fitRidge(acc, { ...o.ridge, validation })
     for (const w of fit.warnings) warn(w)
     o.onProgress?.({ stage: 'fit', done: total, total })
@@ -343,6 +347,10 @@ async function fitHead(
     bestEpoch: res.bestEpoch,
   }
 }
+
+/** A sharded store sums its shards' partials (in shard order); a single entry is streamed. */
+const ridgeStatistics = (store: BatchSource) =>
+  store instanceof ShardedFeatureStore ? store.ridgeStatistics() : accumulateRidge(store)
 
 /**
  * Features up to IN_MEMORY_BYTES are loaded into memory: training then runs each epoch as one fused

@@ -1,0 +1,36 @@
+/**
+ * One ioredis connection per queue client, set up as BullMQ needs it: commands wait through a
+ * Redis restart instead of failing (maxRetriesPerRequest null) and reconnecting never gives up
+ * (capped back-off). Connection errors are reported once per outage, scrubbed of the password.
+ */
+import { Redis } from 'ioredis'
+import type { QueueAddress } from './queue-url.ts'
+import { scrubSecret } from './queue-url.ts'
+
+/** Longest wait between reconnect attempts, ms. */
+const MAX_RECONNECT_DELAY_MS = 2000
+
+export function openRedis(address: QueueAddress, onWarning: (message: string) => void = () => {}): Redis {
+  const redis = new Redis({
+    host: address.host,
+    port: address.port,
+    db: address.db,
+    username: address.username,
+    password: address.password,
+    tls: address.tls ? {} : undefined,
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), MAX_RECONNECT_DELAY_MS),
+  })
+  let down = false
+  redis.on('error', (e: Error) => {
+    if (down) return
+    down = true
+    onWarning(`queue ${address.redacted}: ${scrubSecret(e.message, address)}; reconnecting`)
+  })
+  redis.on('ready', () => {
+    if (down) onWarning(`queue ${address.redacted}: reconnected`)
+    down = false
+  })
+  return redis
+}

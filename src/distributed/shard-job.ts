@@ -1,0 +1,116 @@
+/**
+ * One shard's work, the same whether a queue worker or the driver itself runs it: featurize the
+ * shard's rows into an ordinary store entry (reused when it already exists), then write the
+ * shard's partial ridge sums next to it. A shard whose entry and partial exist is not redone.
+ *
+ * @example
+ *   const r = await runShard(job, featurizer)   // { entry: '3fa…-9bc…', rows: 1000, reused: false }
+ */
+import { join } from 'node:path'
+import type { Split } from '../data/split.ts'
+import { DataError, RewardfitError } from '../errors.ts'
+import type { Featurizer, FeaturizerSpec } from '../featurize/featurizer.ts'
+import { cachedFeatureStore, entryName } from '../store/build-store.ts'
+import { type FeatureStore, openFeatureStore } from '../store/feature-store.ts'
+import { hasRidgePartial, writeRidgePartial } from './ridge-partial.ts'
+import { type ShardPlanEntry, type ShardSource, shardRows } from './shard-plan.ts'
+
+/** A job's data: plain JSON, never the queue URL. */
+export interface ShardJob {
+  source: ShardSource
+  split: Split
+  shard: ShardPlanEntry
+  /** Shards in this split (for messages). */
+  shardCount: number
+  featurizer: FeaturizerSpec
+  /** The driver's featurizer fingerprint: a worker whose backbone differs refuses the job. */
+  fingerprint: string
+  /** The store folder (absolute; every worker writes there). */
+  storeDir: string
+  batchSize: number
+}
+
+export interface ShardResult {
+  entry: string
+  rows: number
+  /** The entry and its partial were already there. */
+  reused: boolean
+}
+
+/** A readable name for messages: 'train shard 3/10 (rows 2000-2999)'. */
+export const shardLabel = (j: Pick<ShardJob, 'split' | 'shard' | 'shardCount'>) =>
+  `${j.split} shard ${j.shard.index + 1}/${j.shardCount} (rows ${j.shard.start}-${j.shard.start + j.shard.rows - 1})`
+
+/** Whether a shard is finished on disk: its entry with these labels, and its partial. */
+export async function shardDone(storeDir: string, fingerprint: string, shard: ShardPlanEntry): Promise<boolean> {
+  const path = join(storeDir, entryName(fingerprint, shard.textDigest))
+  if (!(await hasRidgePartial({ path }, shard.targetsDigest))) return false
+  try {
+    const s = await openFeatureStore(path, shard.targetsDigest)
+    await s.close()
+    return s.rows === shard.rows
+  } catch {
+    return false
+  }
+}
+
+export async function runShard(
+  job: ShardJob,
+  featurizer: Featurizer,
+  onRows: (rows: number) => void = () => {},
+): Promise<ShardResult> {
+  if (featurizer.fingerprint !== job.fingerprint) {
+    throw new RewardfitError(
+      `${shardLabel(job)}: this worker's ${job.featurizer.type} backbone differs from the driver's (other model files or rewardfit version); give every machine the same backbone and rewardfit`,
+    )
+  }
+  const entry = entryName(featurizer.fingerprint, job.shard.textDigest)
+  if (await shardDone(job.storeDir, job.fingerprint, job.shard)) return { entry, rows: job.shard.rows, reused: true }
+  const { store } = await cachedFeatureStore(
+    featurizer,
+    () => shardRows(job.source, job.split, job.shard.start, job.shard.rows),
+    {
+      dir: job.storeDir,
+      batchSize: job.batchSize,
+      attributes: job.source.data.targetColumns,
+      onProgress: (p) => onRows(p.rows),
+    },
+  )
+  try {
+    checkDigests(job, store)
+    try {
+      await writeRidgePartial(store)
+    } catch (e) {
+      // Name the split's row, not the shard's.
+      if (e instanceof DataError && e.where.row !== undefined)
+        throw new DataError(e.message.replace(/^.*?: /, ''), {
+          ...e.where,
+          row: job.shard.start + e.where.row,
+          field: `${job.split} features`,
+        })
+      throw e
+    }
+  } finally {
+    await store.close()
+  }
+  return { entry, rows: job.shard.rows, reused: false }
+}
+
+/** The rows read now must be the rows planned: a file edited during the run must not mix in. */
+function checkDigests(job: ShardJob, store: FeatureStore): void {
+  if (
+    store.meta.textDigest !== job.shard.textDigest ||
+    !store.targetsPath.endsWith(`targets-${job.shard.targetsDigest}.f32`)
+  ) {
+    throw new DataError(
+      `${shardLabel(job)}: the rows differ from when the run was planned (the input changed); run rewardfit featurize again`,
+      { file: fileNames(job.source) },
+    )
+  }
+}
+
+const fileNames = (s: ShardSource) =>
+  [s.files.train, s.files.val, s.files.test]
+    .flat()
+    .filter((f): f is string => typeof f === 'string')
+    .join(', ')

@@ -1,0 +1,214 @@
+/**
+ * Sharded featurizing on a real Redis (Debian's redis-server, started per test run on a free
+ * port) with real `rewardfit worker` and `rewardfit featurize` processes: a worker SIGKILLed
+ * mid-job, Redis restarted mid-run, a bad row, a rerun, and a password in the queue URL. Every
+ * distributed model is compared bit for bit with the single-process (no queue) run.
+ */
+import assert from 'node:assert/strict'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { Queue } from 'bullmq'
+import { Redis } from 'ioredis'
+import { featurizeSharded } from '../../src/distributed/featurize-sharded.ts'
+import { QUEUE_NAME } from '../../src/distributed/queue-names.ts'
+import { trainRewardModel } from '../../src/pipeline/train-reward-model.ts'
+import { writeRatingsJsonl } from '../helpers/ratings-jsonl.ts'
+import { startRedis, type TestRedis } from '../helpers/redis-server.ts'
+
+const BIN = resolve(import.meta.dirname, '../../bin/rewardfit.js')
+const PASSWORD = 'Tr0ub4dor-s3cret'
+
+interface Proc {
+  child: ChildProcess
+  /** stdout + stderr so far. */
+  output(): string
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
+  exit(): Promise<number | null>
+}
+
+function start(args: string[]): Proc {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, REWARDFIT_OFFLINE: '1' } })
+  let out = ''
+  const waiters: (() => void)[] = []
+  const onData = (b: Buffer) => {
+    out += b.toString()
+    for (const w of waiters.splice(0)) w()
+  }
+  child.stdout?.on('data', onData)
+  child.stderr?.on('data', onData)
+  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)))
+  return {
+    child,
+    output: () => out,
+    exit: () => exited,
+    async waitFor(pattern, timeoutMs = 60_000) {
+      const t0 = Date.now()
+      for (;;) {
+        const m = out.match(pattern)
+        if (m) return m
+        if (child.exitCode !== null) throw new Error(`process exited before ${pattern}:\n${out}`)
+        if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${pattern}:\n${out}`)
+        await new Promise<void>((ok) => {
+          waiters.push(ok)
+          setTimeout(ok, 200)
+        })
+      }
+    },
+  }
+}
+
+async function stopAll(procs: Proc[]): Promise<void> {
+  for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM')
+  await Promise.all(procs.map((p) => p.exit()))
+}
+
+/** Every file under a folder, read as text (binary files too: a password would show as bytes). */
+async function allText(dir: string): Promise<string> {
+  let text = ''
+  for (const f of await readdir(dir, { recursive: true })) {
+    const p = join(dir, f)
+    if ((await stat(p)).isFile()) text += (await readFile(p)).toString('latin1')
+  }
+  return text
+}
+
+describe('featurize on a BullMQ queue with rewardfit workers', { timeout: 240_000 }, () => {
+  let redis: TestRedis
+  let dir = ''
+  let data = ''
+  let reference: Buffer
+  const logs: string[] = []
+  const dataFlags = () => [
+    '--data',
+    data,
+    '--targets',
+    'a,b',
+    '--group',
+    'prompt_id',
+    '--val-fraction',
+    '0.2',
+    '--dim',
+    '512',
+    '--seed',
+    '1',
+  ]
+  const featurize = (store: string, extra: string[] = []) =>
+    start(['featurize', ...dataFlags(), '--shard-rows', '120', '--out', store, '--queue', redis.url, ...extra])
+  const worker = () => start(['worker', '--queue', redis.url, '--lock-ms', '1500'])
+  const library = () => ({
+    data,
+    dataOptions: { targetColumns: ['a', 'b'], groupColumn: 'prompt_id' },
+    split: { valFraction: 0.2, seed: 1 },
+    backboneOptions: { dim: 512 },
+  })
+  // Training is not under test here: it runs in this process, from the store the processes made.
+  const train = async (store: string, name: string) => {
+    const out = join(dir, name)
+    await trainRewardModel({ ...library(), features: store, out })
+    return readFile(join(out, 'head.safetensors'))
+  }
+
+  before(async () => {
+    redis = await startRedis({ password: PASSWORD })
+    assert.ok(redis.url.includes(PASSWORD))
+    dir = await mkdtemp(join(tmpdir(), 'rewardfit-dist-'))
+    data = await writeRatingsJsonl(join(dir, 'ratings.jsonl'), 600)
+    // The single-process reference: the same shards, no queue.
+    await featurizeSharded({ ...library(), shardRows: 120, out: join(dir, 'store-ref') })
+    reference = await train(join(dir, 'store-ref'), 'model-ref')
+  })
+  after(async () => {
+    await redis?.stop()
+    if (dir) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('a worker SIGKILLed mid-job: its shard goes to another worker; the model is bit-identical', async () => {
+    const store = join(dir, 'store-kill')
+    const doomed = worker()
+    await doomed.waitFor(/worker ready/)
+    const driver = featurize(store)
+    const [, label] = await doomed.waitFor(/(train shard \d+\/\d+ \(rows [\d-]+\)): started/)
+    doomed.child.kill('SIGKILL')
+    await doomed.exit()
+    const rescuer = worker()
+    assert.equal(await driver.exit(), 0, driver.output())
+    await stopAll([rescuer])
+    logs.push(doomed.output(), rescuer.output(), driver.output())
+    assert.doesNotMatch(doomed.output(), new RegExp(`${label.replace(/[()]/g, '\\$&')}: \\d+ rows in`))
+    assert.match(rescuer.output(), new RegExp(`${label.replace(/[()]/g, '\\$&')}: started \\(attempt`))
+    assert.ok((await train(store, 'model-kill')).equals(reference), 'ridge weights differ from the single-process run')
+
+    // The same command again finds every shard in the store: no job, no worker needed.
+    const again = featurize(store)
+    assert.equal(await again.exit(), 0, again.output())
+    logs.push(again.output())
+    assert.match(again.output(), /train: \d+ rows in (\d+) shard\(s\), \1 already in the store/)
+  })
+
+  it('Redis restarted mid-run: workers and driver reconnect and the run completes, bit-identical', async () => {
+    const store = join(dir, 'store-restart')
+    const w = worker()
+    await w.waitFor(/worker ready/)
+    const driver = featurize(store)
+    await w.waitFor(/shard \d+\/\d+ \(rows [\d-]+\): \d+ rows in/)
+    // This Redis keeps nothing on disk: the queue is lost, and the driver must re-add what is not done.
+    await redis.restart()
+    assert.equal(await driver.exit(), 0, driver.output())
+    await stopAll([w])
+    logs.push(w.output(), driver.output())
+    assert.match(`${w.output()}${driver.output()}`, /reconnect/)
+    assert.ok((await train(store, 'model-restart')).equals(reference))
+  })
+
+  it('a bad row fails the run naming the row, once, without retrying', async () => {
+    const file = join(dir, 'bad.jsonl')
+    await writeFile(file, await readFile(data))
+    const store = join(dir, 'store-bad')
+    const driver = start([
+      'featurize',
+      ...dataFlags().map((a) => (a === data ? file : a)),
+      '--shard-rows',
+      '120',
+      '--out',
+      store,
+      '--queue',
+      redis.url,
+    ])
+    // Once the jobs are queued, the input changes under the run: line 5 gets a rating off the scale.
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null })
+    const q = new Queue(QUEUE_NAME, { connection })
+    try {
+      for (let t = 0; (await q.getWaitingCount()) === 0; t++) {
+        assert.ok(t < 600, `no job was queued:\n${driver.output()}`)
+        await new Promise((ok) => setTimeout(ok, 100))
+      }
+      const lines = (await readFile(file, 'utf8')).split('\n')
+      lines[4] = lines[4].replace(/"a":\d/, '"a":"five"')
+      await writeFile(file, lines.join('\n'))
+      const w = worker()
+      assert.equal(await driver.exit(), 1, driver.output())
+      await stopAll([w])
+      logs.push(w.output(), driver.output())
+      assert.match(
+        driver.output(),
+        /error: \w+ shard \d+\/\d+ .*failed after 1 attempt\(s\): .*bad\.jsonl, line 5, field "a"/,
+      )
+      // Each shard that met the bad row failed on its first attempt: never retried.
+      assert.match(w.output(), /: failed: .*line 5/)
+      assert.doesNotMatch(w.output(), /attempt 2/)
+    } finally {
+      await q.close()
+      connection.disconnect()
+    }
+  })
+
+  it('the queue password appears in no log, store or model folder', async () => {
+    const text = logs.join('\n') + (await allText(dir))
+    assert.ok(text.length > 0)
+    assert.ok(!text.includes(PASSWORD), 'the password leaked')
+    assert.match(logs.join('\n'), /redis:\/\/:\*\*\*@127\.0\.0\.1/)
+  })
+})
