@@ -14,7 +14,7 @@ const FLOORS = [
   ['data', 'heads'],
   ['hub', 'featurize'],
   ['store', 'fit', 'train'],
-  ['model'],
+  ['model', 'distributed'],
   ['eval'],
   ['report', 'pipeline', 'demo'],
   ['serve', 'browser'],

@@ -56,7 +56,7 @@ export async function writeRidgePartial(store: FeatureStore): Promise<RidgeParti
     }
     await acc.add(b)
   }
-  const sums = acc.partialSums()
+  const sums = await acc.partialSums()
   const header = Buffer.from(JSON.stringify({ rows: sums.rows, dim: store.dim, attributes: k, missingRows }))
   const head = Buffer.alloc(MAGIC.length + 4)
   head.write(MAGIC, 0, 'latin1')

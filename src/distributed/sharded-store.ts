@@ -13,12 +13,12 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { Batch, BatchSource } from '../core/batch-source.ts'
 import { RewardfitError } from '../errors.ts'
 import type { FeaturizerSpec } from '../featurize/featurizer.ts'
 import { RidgeAccumulator } from '../linalg/ridge-accumulator.ts'
 import { digestRows, entryName, type RowSource } from '../store/build-store.ts'
 import { type FeatureStore, openFeatureStore } from '../store/feature-store.ts'
-import type { Batch, BatchSource } from '../train/batch-source.ts'
 import { readRidgePartial } from './ridge-partial.ts'
 
 export const MANIFEST_FORMAT_VERSION = 1

@@ -568,10 +568,11 @@ export class RidgeAccumulator {
 
   /**
    * The plain sums so far (no missing-label classes, no kept rows): what one shard contributes to
-   * a distributed reduce (see distributed/ridge-partial.ts). The arrays are the live ones: copy
-   * them before adding more rows.
+   * a distributed reduce (see distributed/ridge-partial.ts). `gram` is Σ x·xᵀ in full; the other
+   * arrays are the live ones: copy them before adding more rows.
    */
-  partialSums(): RidgePartialSums {
+  async partialSums(): Promise<RidgePartialSums> {
+    await this.flush()
     return {
       rows: this.total,
       gram: this.gram,
@@ -584,15 +585,18 @@ export class RidgeAccumulator {
   }
 
   /**
-   * Adds sums made elsewhere over `p.rows` rows (another accumulator's partialSums) as one float64
-   * step, so partials added in the same order give the same bits whoever made them and in
-   * whatever order they were made. `missing`: those rows that miss any label, in order, for the
-   * missing-label classes; `all` loads every row, called only while rows are kept (see rowsKept).
+   * Adds sums made elsewhere over `p.rows` rows (another accumulator's partialSums) in float64, so
+   * partials added in the same order give the same bits whoever made them and in whatever order
+   * they were made. `missing`: those rows that miss any label, in order (for the missing-label
+   * classes); `all` loads every row. While rows are kept (see rowsKept) the rows are added as
+   * `add` would add them, in chunks of `chunkRows`, so a store of one shard sums exactly as
+   * streaming it does.
    */
   async addPartial(
     p: RidgePartialSums,
     missing: { x: Matrix; y: Float32Array },
     all: () => Promise<{ x: Float32Array; y: Float32Array }>,
+    chunkRows = 4096,
   ): Promise<void> {
     const d = this.dim
     const k = this.attributes
@@ -600,25 +604,42 @@ export class RidgeAccumulator {
       throw new RangeError(`RidgeAccumulator.addPartial: the partial is not ${d} features x ${k} attributes`)
     if (missing.x.cols !== d || missing.y.length !== missing.x.rows * k)
       throw new RangeError(`RidgeAccumulator.addPartial: missing rows are not ${d} features x ${k} attributes`)
-    const m = missing.x.rows
-    if (m > 0) {
-      const x64 = Float64Array.from(missing.x.data.subarray(0, m * d))
-      // Rows with every label add nothing to a class, so the missing ones alone refine the classes.
-      await this.addMissing(missing.x.data, x64, missing.y, m)
+    if (this.allRows && (this.total + p.rows) * d <= this.keepAll) {
+      const rows = await all()
+      if (rows.x.length !== p.rows * d || rows.y.length !== p.rows * k)
+        throw new RangeError(`RidgeAccumulator.addPartial: all() returned other than ${p.rows} rows`)
+      for (let s = 0; s < p.rows; s += chunkRows) {
+        const e = Math.min(p.rows, s + chunkRows)
+        await this.add({
+          x: { rows: e - s, cols: d, data: rows.x.subarray(s * d, e * d) },
+          y: rows.y.subarray(s * k, e * k),
+        })
+      }
+      return
     }
-    addInto(this.gram, p.gram)
+    if (this.allRows) {
+      await this.flush()
+      this.allRows = null
+    }
+    // gramLow holds Σ(x − s)(x − s)ᵀ; over the partial's rows that is G − c·sᵀ − s·cᵀ + n·s·sᵀ.
+    const s = this.shift ?? new Float32Array(d)
+    this.shift = s
+    const n = p.rows
+    for (let i = 0; i < d; i++) {
+      const ci = p.colSum[i]
+      for (let j = 0; j <= i; j++)
+        this.gramLow[i * d + j] += p.gram[i * d + j] - ci * s[j] - s[i] * p.colSum[j] + n * s[i] * s[j]
+    }
     addInto(this.colSum, p.colSum)
     addInto(this.xy, p.xy)
     addInto(this.ySum, p.ySum)
     addInto(this.yySum, p.yySum)
     addInto(this.counts, p.counts)
-    if (this.allRows && (this.total + p.rows) * d <= this.keepAll) {
-      const rows = await all()
-      if (rows.x.length !== p.rows * d || rows.y.length !== p.rows * k)
-        throw new RangeError(`RidgeAccumulator.addPartial: all() returned other than ${p.rows} rows`)
-      this.allRows.push(rows)
-    } else this.allRows = null
-    this.total += p.rows
+    const m = missing.x.rows
+    // Rows with every label add nothing to a class, so the missing ones alone refine the classes.
+    if (m > 0) await this.addMissing(Float32Array.from(missing.x.data.subarray(0, m * d)), missing.y, m)
+    this.gramCache = null
+    this.total += n
   }
 
   /** Statistics over the rows labelled for attribute `a`. */
