@@ -30,6 +30,14 @@ export {
   type SplitOptions,
 } from './data/index.ts'
 export { DEMO_ATTRIBUTES, DEMO_RUBRIC, generateDemoDataset, writeDemoDataset } from './demo/index.ts'
+export {
+  FEATURIZE_SHARDED_DEFAULTS,
+  type FeaturizeShardedOptions,
+  type FeaturizeShardedResult,
+  featurizeSharded,
+} from './distributed/featurize-sharded.ts'
+export { ShardedFeatureStore } from './distributed/sharded-store.ts'
+export { SHARD_WORKER_DEFAULTS, type ShardWorkerOptions, startShardWorker } from './distributed/worker.ts'
 // Errors
 export { DataError, ModelFolderError, NotFittedError, OptionError, RewardfitError } from './errors.ts'
 // Evaluation

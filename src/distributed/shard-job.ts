@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import type { Split } from '../data/split.ts'
 import { DataError, RewardfitError } from '../errors.ts'
 import type { Featurizer, FeaturizerSpec } from '../featurize/featurizer.ts'
-import { cachedFeatureStore, entryName } from '../store/build-store.ts'
+import { buildFeatureStore, entryName } from '../store/build-store.ts'
 import { type FeatureStore, openFeatureStore } from '../store/feature-store.ts'
 import { hasRidgePartial, writeRidgePartial } from './ridge-partial.ts'
 import { type ShardPlanEntry, type ShardSource, shardRows } from './shard-plan.ts'
@@ -66,16 +66,18 @@ export async function runShard(
   }
   const entry = entryName(featurizer.fingerprint, job.shard.textDigest)
   if (await shardDone(job.storeDir, job.fingerprint, job.shard)) return { entry, rows: job.shard.rows, reused: true }
-  const { store } = await cachedFeatureStore(
-    featurizer,
-    () => shardRows(job.source, job.split, job.shard.start, job.shard.rows),
-    {
-      dir: job.storeDir,
-      batchSize: job.batchSize,
-      attributes: job.source.data.targetColumns,
-      onProgress: (p) => onRows(p.rows),
-    },
-  )
+  // The plan already knows the digests: open the entry if it is there, else build it in one pass.
+  let store = await openFeatureStore(join(job.storeDir, entry), job.shard.targetsDigest).catch(() => null)
+  if (store && store.rows !== job.shard.rows) {
+    await store.close()
+    store = null
+  }
+  store ??= await buildFeatureStore(featurizer, shardRows(job.source, job.split, job.shard.start, job.shard.rows), {
+    dir: job.storeDir,
+    batchSize: job.batchSize,
+    attributes: job.source.data.targetColumns,
+    onProgress: (p) => onRows(p.rows),
+  })
   try {
     checkDigests(job, store)
     try {
