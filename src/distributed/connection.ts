@@ -28,6 +28,12 @@ export function openRedis(address: QueueAddress, onWarning: (message: string) =>
     down = true
     onWarning(`queue ${address.redacted}: ${scrubSecret(e.message, address)}; reconnecting`)
   })
+  // A restart can be over before any connect fails: 'reconnecting' still says the link dropped.
+  redis.on('reconnecting', () => {
+    if (down) return
+    down = true
+    onWarning(`queue ${address.redacted}: connection lost; reconnecting`)
+  })
   redis.on('ready', () => {
     if (down) onWarning(`queue ${address.redacted}: reconnected`)
     down = false
