@@ -1,6 +1,6 @@
 /**
  * `rewardfit featurize`: fill a feature store in shards, on a BullMQ queue served by
- * `rewardfit worker` processes anywhere (--queue), or in this process. `train --features DIR`
+ * `rewardfit worker` processes anywhere (--queue), or in this process. `train --feature-store DIR`
  * then trains from the store without featurizing. The queue URL (it may hold a password) is only
  * ever printed redacted; REWARDFIT_QUEUE keeps it out of the process list.
  */
@@ -43,7 +43,7 @@ Examples:
       --queue redis://127.0.0.1:6379 --shard-rows 500 --out store
   $ rewardfit worker --queue redis://127.0.0.1:6379          # on each machine, as many as you like
   $ rewardfit train --data hanna.jsonl --group prompt_id --targets coherence,complexity \\
-      --features store --out models/hanna                     # the same data flags: no featurizing
+      --feature-store store --out models/hanna                     # the same data flags: no featurizing
 `
 
 export function registerFeaturizeCommand(program: Command): void {
@@ -51,7 +51,7 @@ export function registerFeaturizeCommand(program: Command): void {
     .command('featurize')
     .description('featurize ratings into a feature store in shards, on a Redis queue of workers or here')
     .requiredOption('--data <file>', 'training ratings: .jsonl .json .csv .tsv .parquet, or hf:ORG/NAME[:split]')
-    .requiredOption('--out <dir>', 'feature store folder to fill (train --features reads it)')
+    .requiredOption('--out <dir>', 'feature store folder to fill (train --feature-store reads it)')
     .option('--val <file>', 'validation file (instead of --val-fraction)')
     .option('--test <file>', 'test file (instead of --test-fraction)')
     .option(

@@ -45,7 +45,7 @@ interface TrainFlags extends DataFlags {
   checkpointDir?: string
   resume?: boolean
   cacheDir?: string
-  features?: string
+  featureStore?: string
   offline?: boolean
   out: string
   json?: boolean
@@ -166,7 +166,10 @@ export function registerTrainCommand(program: Command): void {
     .option('--checkpoint-dir <dir>', 'save a checkpoint after every epoch (linear, mlp)')
     .option('--resume', 'continue from the checkpoint in --checkpoint-dir')
     .option('--cache-dir <dir>', 'feature store and downloads (default: $REWARDFIT_CACHE or ~/.cache/rewardfit)')
-    .option('--features <dir>', 'train from a store filled by `rewardfit featurize` (same data flags); never featurize')
+    .option(
+      '--feature-store <dir>',
+      'train from a store filled by `rewardfit featurize` (same data flags); never featurize',
+    )
     .option('--offline', 'never use the network (also REWARDFIT_OFFLINE=1)')
     .option('--json', 'print the result as one JSON object instead of tables')
     .option('--quiet', 'no progress output')
@@ -217,7 +220,7 @@ export function trainOptionsFrom(f: TrainFlags): TrainRewardModelOptions {
       resume: f.resume ?? false,
     },
     cacheDir: f.cacheDir ?? defaultCacheDir(),
-    features: f.features ?? null,
+    featureStore: f.featureStore ?? null,
     offline: f.offline || process.env.REWARDFIT_OFFLINE === '1',
     hub: { ...hubOptionsFromEnv(process.env), cacheDir: f.cacheDir ?? defaultCacheDir() },
     onProgress: progress?.onProgress ?? null,

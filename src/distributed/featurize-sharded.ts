@@ -2,7 +2,7 @@
  * The featurize driver: plan the shards (one validated pass over the data, as training does),
  * skip the shards already in the store, run the rest (on a BullMQ queue for workers anywhere, or
  * here in this process when no queue is given), then write one manifest per split. The result is a
- * feature store that `trainRewardModel({ features: STORE_DIR })` reads without featurizing.
+ * feature store that `trainRewardModel({ featureStore: STORE_DIR })` reads without featurizing.
  *
  * The store on disk, not Redis, is the record of what is done: a shard is done when its entry and
  * its partial exist. So a Redis restart that loses the queue costs nothing but re-adding the

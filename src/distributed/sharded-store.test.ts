@@ -31,7 +31,7 @@ async function trainFrom(name: string, extra: Partial<TrainRewardModelOptions>):
   return readFile(join(out, 'head.safetensors'))
 }
 
-test('featurize in shards, then train --features: no featurizing, the same features, a deterministic ridge', async () => {
+test('featurize in shards, then train --feature-store: no featurizing, the same features, a deterministic ridge', async () => {
   const store = join(dir, 'store')
   const first = await featurizeSharded({ ...common(), out: store, shardRows: 64 })
   assert.equal(first.splits.train.shards, Math.ceil(first.splits.train.rows / 64))
@@ -43,8 +43,8 @@ test('featurize in shards, then train --features: no featurizing, the same featu
   assert.equal(again.splits.val.reused, again.splits.val.shards)
 
   const plain = await trainFrom('plain', {})
-  const sharded = await trainFrom('sharded', { features: store })
-  const shardedAgain = await trainFrom('sharded-again', { features: store })
+  const sharded = await trainFrom('sharded', { featureStore: store })
+  const shardedAgain = await trainFrom('sharded-again', { featureStore: store })
   assert.ok(sharded.equals(shardedAgain), 'training twice from one store gives the same bits')
   // Against single-process training the shards change only the order of the float64 sums.
   const w = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset + 8 + b.readUInt32LE(0)))
@@ -62,17 +62,17 @@ test('featurize in shards, then train --features: no featurizing, the same featu
   }
   const redo = await featurizeSharded({ ...common(), out: store, shardRows: 64 })
   assert.equal(redo.splits.train.reused + redo.splits.val.reused, redo.splits.train.shards + redo.splits.val.shards - 3)
-  assert.ok((await trainFrom('sharded-redone', { features: store })).equals(sharded))
+  assert.ok((await trainFrom('sharded-redone', { featureStore: store })).equals(sharded))
 })
 
 test('one shard per split is the single-process store: ridge and MLP bit-identical to plain training', async () => {
   const store = join(dir, 'store-one')
   await featurizeSharded({ ...common(), out: store, shardRows: 100_000 })
-  assert.ok((await trainFrom('one-ridge', { features: store })).equals(await trainFrom('plain-ridge', {})))
+  assert.ok((await trainFrom('one-ridge', { featureStore: store })).equals(await trainFrom('plain-ridge', {})))
   const mlp = { head: 'mlp' as const, training: { epochs: 2, hidden: [16], seed: 5 } }
-  assert.ok((await trainFrom('one-mlp', { ...mlp, features: store })).equals(await trainFrom('plain-mlp', mlp)))
+  assert.ok((await trainFrom('one-mlp', { ...mlp, featureStore: store })).equals(await trainFrom('plain-mlp', mlp)))
 })
 
-test('train --features without the features says which command to run', async () => {
-  await assert.rejects(trainFrom('missing', { features: join(dir, 'empty-store') }), /run rewardfit featurize/)
+test('train --feature-store without the features says which command to run', async () => {
+  await assert.rejects(trainFrom('missing', { featureStore: join(dir, 'empty-store') }), /run rewardfit featurize/)
 })

@@ -207,6 +207,6 @@ export async function openFeaturized(
   if (store && store.rows === d.rows && store.dim === featurizer.dim) return { store, reused: 'all' }
   await store?.close()
   throw new RewardfitError(
-    `${o.dir} holds no features for these ${d.rows} ${o.split} rows with this backbone; run rewardfit featurize with the same data, split and backbone flags first (or train without --features)`,
+    `${o.dir} holds no features for these ${d.rows} ${o.split} rows with this backbone; run rewardfit featurize with the same data, split and backbone flags first (or train without --feature-store)`,
   )
 }

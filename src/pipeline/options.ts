@@ -55,7 +55,7 @@ export interface TrainRewardModelOptions {
    * A feature store folder filled by `featurize` (featurizeSharded): features are read from it and
    * never computed; the ridge sums its shards' partials in shard order. null = featurize (cached).
    */
-  features?: string | null
+  featureStore?: string | null
   /** Never touch the network (hf: backbones and datasets must be cached). */
   offline?: boolean
   /** Hub access for hf: datasets and backbones: endpoint (mirror), token, cache folder. */
@@ -80,7 +80,7 @@ export const TRAIN_MODEL_DEFAULTS = {
   ridge: {},
   training: {},
   cacheDir: null,
-  features: null,
+  featureStore: null,
   offline: false,
   hub: {},
   featurizeBatchSize: 256,

@@ -115,8 +115,8 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
       const total = counts.rows[split]
       o.onProgress?.({ stage: 'featurize', split, done: 0, total })
       const rows = () => splitRows(files, data, o, split)
-      const { store, reused } = o.features
-        ? await openFeaturized(featurizer, rows, { dir: o.features, attributes, split })
+      const { store, reused } = o.featureStore
+        ? await openFeaturized(featurizer, rows, { dir: o.featureStore, attributes, split })
         : await cachedFeatureStore(featurizer, rows, {
             dir: storeDir,
             batchSize: o.featurizeBatchSize,

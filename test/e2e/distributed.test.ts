@@ -107,7 +107,7 @@ describe('featurize on a BullMQ queue with rewardfit workers', { timeout: 240_00
   // Training is not under test here: it runs in this process, from the store the processes made.
   const train = async (store: string, name: string) => {
     const out = join(dir, name)
-    await trainRewardModel({ ...library(), features: store, out })
+    await trainRewardModel({ ...library(), featureStore: store, out })
     return readFile(join(out, 'head.safetensors'))
   }
 
