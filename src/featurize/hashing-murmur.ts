@@ -10,13 +10,15 @@
 const C1 = 0xcc9e2d51
 const C2 = 0x1b873593
 
-function mixK(k: number): number {
+/** One 32-bit block's scramble (exported for incremental n-gram hashing). */
+export function mixK(k: number): number {
   k = Math.imul(k, C1)
   k = (k << 15) | (k >>> 17)
   return Math.imul(k, C2)
 }
 
-function mixH(h: number, k: number): number {
+/** Folds one 32-bit block into the state h. */
+export function mixH(h: number, k: number): number {
   h ^= mixK(k)
   h = (h << 13) | (h >>> 19)
   return (Math.imul(h, 5) + 0xe6546b64) | 0

@@ -59,10 +59,17 @@ test('hashed blocks match a term-count reference implementation', async () => {
     {},
     { dim: 256, promptShare: 0.5, charWeight: 0.5 },
     { dim: 128, sublinearTf: false, charNgramMin: 2, charNgramMax: 3 },
+    // lengths past and below the words' (the n-grams are hashed incrementally, per start position)
+    { dim: 512, charNgramMin: 1, charNgramMax: 7 },
+    { dim: 512, charNgramMin: 4, charNgramMax: 6 },
   ]) {
     const f = createHashingFeaturizer(opts)
     const o = resolveHashingOptions(opts)
-    const pairs = randomPairs(20, 3)
+    const pairs = [
+      ...randomPairs(20, 3),
+      { prompt: 'a I of İstanbul', response: '𝐀bc straße 東京 2024年 x, yz! Ärger im Café' },
+      { prompt: '', response: '' },
+    ]
     const x = await f.featurize(pairs)
     pairs.forEach((p, i) => {
       const row = x.subarray(i * f.dim, (i + 1) * f.dim)

@@ -17,11 +17,16 @@
 import { OptionError } from '../errors.ts'
 import type { Featurizer, FeaturizerSpec, TextPair } from './featurizer.ts'
 import { specFingerprint } from './fingerprint.ts'
-import { combineHashes, murmur3, murmur3Padded } from './hashing-murmur.ts'
-import { tokenizeWords } from './tokenize.ts'
+import { HashSet32 } from './hash-set.ts'
+import { combineHashes, fmix32, mixH, mixK, murmur3 } from './hashing-murmur.ts'
+import { WordSpans } from './tokenize.ts'
 
-/** Bump whenever the code would map some spec to different vectors; it enters every fingerprint. */
-export const FEATURIZER_VERSION = 'hashing-1'
+/**
+ * Bump whenever the code would map some spec to different vectors; it enters every fingerprint.
+ * hashing-2: the same n-gram counts as hashing-1, but the block norm sums in a new order, so a
+ * value can differ in its last bit.
+ */
+export const FEATURIZER_VERSION = 'hashing-2'
 
 export interface HashingOptions {
   /** Output width d, interaction features included. Integer in [64, 1048576]. */
@@ -121,13 +126,26 @@ const SEED_WORD = HASH_SEEDS.word
 const SEED_BIGRAM = HASH_SEEDS.ngram
 const SEED_CHAR = HASH_SEEDS.char
 
-/** One text, tokenized once and reused by its block and the interaction features. */
-interface Tokens {
-  words: string[]
-  /** murmur3 of each word (SEED_WORD) */
-  hashes: Uint32Array
-  chars: number
+/** One text, tokenized once and reused by its block and the interaction features (scratch, reused per row). */
+class Tokens {
+  readonly spans = new WordSpans()
+  /** murmur3 of each word (SEED_WORD), [spans.count] */
+  hashes = new Uint32Array(64)
+  /** Code units of the raw text. */
+  chars = 0
+
+  scan(text: string): this {
+    const s = this.spans
+    s.scan(text ?? '')
+    if (this.hashes.length < s.count) this.hashes = new Uint32Array(s.starts.length)
+    for (let i = 0; i < s.count; i++) this.hashes[i] = murmur3(s.text, SEED_WORD, s.starts[i], s.ends[i])
+    this.chars = (text ?? '').length
+    return this
+  }
 }
+
+/** 1 + log(x) for counts up to TF_TABLE.length - 1 (sublinear tf without a log per column). */
+const TF_TABLE = Float64Array.from({ length: 256 }, (_, x) => (x === 0 ? 0 : 1 + Math.log(x)))
 
 export class HashingFeaturizer implements Featurizer {
   readonly spec: HashingSpec
@@ -138,10 +156,16 @@ export class HashingFeaturizer implements Featurizer {
   readonly interactionDim: number
   // Scratch shared by every row: signed word and char counts, a touched flag and list. Reset after
   // each block, so nothing carries from one row to the next.
-  private readonly wordAcc: Float64Array
-  private readonly charAcc: Float64Array
+  private readonly wordAcc: Int32Array
+  private readonly charAcc: Int32Array
   private readonly seen: Uint8Array
-  private touched: number[] = []
+  private touched: Int32Array
+  private nTouched = 0
+  private readonly promptTokens = new Tokens()
+  private readonly responseTokens = new Tokens()
+  /** A padded word ' word ' as code units, for its character n-grams. */
+  private padded = new Uint16Array(64)
+  private readonly sets = [new HashSet32(), new HashSet32(), new HashSet32()]
 
   constructor(options: HashingOptions = {}) {
     const o = resolveHashingOptions(options)
@@ -153,9 +177,10 @@ export class HashingFeaturizer implements Featurizer {
     this.promptDim = Math.round(hashed * o.promptShare)
     this.responseDim = hashed - this.promptDim
     const scratch = Math.max(this.promptDim, this.responseDim)
-    this.wordAcc = new Float64Array(scratch)
-    this.charAcc = new Float64Array(scratch)
+    this.wordAcc = new Int32Array(scratch)
+    this.charAcc = new Int32Array(scratch)
     this.seen = new Uint8Array(scratch)
+    this.touched = new Int32Array(scratch)
   }
 
   async featurize(batch: TextPair[]): Promise<Float32Array> {
@@ -171,59 +196,42 @@ export class HashingFeaturizer implements Featurizer {
 
   /** Writes one row into out[offset, offset + dim); out must be zero there. */
   featurizeRow(pair: TextPair, out: Float32Array, offset: number): void {
-    const p = this.tokens(pair.prompt)
-    const r = this.tokens(pair.response)
+    const p = this.promptTokens.scan(pair.prompt)
+    const r = this.responseTokens.scan(pair.response)
     if (this.promptDim > 0) this.fillBlock(p, out, offset, this.promptDim)
     this.fillBlock(r, out, offset + this.promptDim, this.responseDim)
     if (this.interactionDim > 0) this.fillInteractions(p, r, out, offset + this.promptDim + this.responseDim)
   }
 
-  private tokens(text: string): Tokens {
-    const words = tokenizeWords(text ?? '')
-    const hashes = new Uint32Array(words.length)
-    for (let i = 0; i < words.length; i++) hashes[i] = murmur3(words[i], SEED_WORD)
-    return { words, hashes, chars: (text ?? '').length }
+  /** Adds ±1 at column (h mod width) of acc: the low 31 bits pick the column, the top bit the sign. */
+  private add(acc: Int32Array, h: number, width: number): void {
+    // The sign is sklearn's alternate_sign: collisions cancel in expectation instead of piling up.
+    const j = (h & 0x7fffffff) % width
+    acc[j] += h >>> 31 ? -1 : 1
+    if (this.seen[j] === 0) {
+      this.seen[j] = 1
+      this.touched[this.nTouched++] = j
+    }
   }
 
   private fillBlock(t: Tokens, out: Float32Array, offset: number, width: number): void {
     const { wordNgrams, charNgramMin, charNgramMax, charWeight, sublinearTf } = this.spec
-    const { wordAcc, charAcc, seen } = this
-    const touched = this.touched
-    touched.length = 0
-    const add = (acc: Float64Array, h: number) => {
-      // Low 31 bits pick the column, the top bit the sign (sklearn's alternate_sign): collisions
-      // cancel in expectation instead of piling up.
-      const j = (h & 0x7fffffff) % width
-      acc[j] += h >>> 31 ? -1 : 1
-      if (seen[j] === 0) {
-        seen[j] = 1
-        touched.push(j)
-      }
-    }
-    const { words, hashes } = t
-    const n = words.length
-    if (wordNgrams >= 1) for (let i = 0; i < n; i++) add(wordAcc, hashes[i])
+    const { wordAcc, charAcc, seen, touched } = this
+    this.nTouched = 0
+    const { hashes, spans } = t
+    const n = spans.count
+    if (wordNgrams >= 1) for (let i = 0; i < n; i++) this.add(wordAcc, hashes[i], width)
     if (wordNgrams >= 2)
       for (let i = 0; i + 1 < n; i++) {
         const b = combineHashes(hashes[i], hashes[i + 1], SEED_BIGRAM)
-        add(wordAcc, b)
-        if (wordNgrams >= 3 && i + 2 < n) add(wordAcc, combineHashes(b, hashes[i + 2], SEED_BIGRAM))
+        this.add(wordAcc, b, width)
+        if (wordNgrams >= 3 && i + 2 < n) this.add(wordAcc, combineHashes(b, hashes[i + 2], SEED_BIGRAM), width)
       }
     if (charNgramMin > 0 && charWeight > 0)
-      for (let i = 0; i < n; i++) {
-        const w = words[i]
-        const padded = w.length + 2
-        for (let g = charNgramMin; g <= charNgramMax; g++) {
-          // A padded word no longer than g is counted once, whole (as sklearn's char_wb does).
-          if (padded <= g) {
-            add(charAcc, murmur3Padded(w, 0, padded, SEED_CHAR))
-            break
-          }
-          for (let s = 0; s + g <= padded; s++) add(charAcc, murmur3Padded(w, s, s + g, SEED_CHAR))
-        }
-      }
+      for (let i = 0; i < n; i++) this.addCharNgrams(spans.text, spans.starts[i], spans.ends[i], width)
     let norm = 0
-    for (let k = 0; k < touched.length; k++) {
+    const count = this.nTouched
+    for (let k = 0; k < count; k++) {
       const j = touched[k]
       const v = tf(wordAcc[j], sublinearTf) + charWeight * tf(charAcc[j], sublinearTf)
       out[offset + j] = v
@@ -234,23 +242,85 @@ export class HashingFeaturizer implements Featurizer {
     }
     if (norm > 0) {
       const s = 1 / Math.sqrt(norm)
-      for (let k = 0; k < touched.length; k++) out[offset + touched[k]] *= s
+      for (let k = 0; k < count; k++) out[offset + touched[k]] *= s
     }
   }
 
+  /**
+   * The character n-grams of ' word ' (sklearn's char_wb), lengths charNgramMin … charNgramMax, as
+   * murmur3 of each n-gram (equal to murmur3 of the substring) computed incrementally: the n-grams
+   * starting at one position share their leading two-unit blocks, so each start costs one pass of
+   * charNgramMax units instead of one per length, and no substring is built. A padded word shorter
+   * than charNgramMin is counted once, whole.
+   */
+  private addCharNgrams(text: string, start: number, end: number, width: number): void {
+    const { charNgramMin, charNgramMax } = this.spec
+    const len = end - start + 2
+    if (this.padded.length < len) this.padded = new Uint16Array(2 * len)
+    const buf = this.padded
+    buf[0] = 32
+    for (let i = start; i < end; i++) buf[i - start + 1] = text.charCodeAt(i)
+    buf[len - 1] = 32
+    const lo = Math.min(charNgramMin, len)
+    // The hot loop of the featurizer (~2,500 n-grams per HANNA row): state in locals, and the
+    // column as h mod width through a float reciprocal (exact after the correction) instead of idiv.
+    const { charAcc: acc, seen, touched } = this
+    let nT = this.nTouched
+    const inv = 1 / width
+    for (let s = 0; s + lo <= len; s++) {
+      const gEnd = Math.min(charNgramMax, len - s)
+      let h: number = SEED_CHAR
+      let g = 0
+      // h holds the blocks of the first g units (g even); an odd length adds its last unit as the
+      // tail. Each length below g + 2 is emitted (u = its hash) in the same pass.
+      while (g < gEnd) {
+        const a = buf[s + g]
+        for (let odd = 1; odd >= 0; odd--) {
+          let u: number
+          if (odd === 1) {
+            if (g + 1 < lo) continue
+            u = fmix32(h ^ mixK(a) ^ ((g + 1) * 2))
+          } else {
+            if (g + 2 > gEnd) break
+            h = mixH(h, a | (buf[s + g + 1] << 16))
+            if (g + 2 < lo) continue
+            u = fmix32(h ^ ((g + 2) * 2))
+          }
+          const x = u & 0x7fffffff
+          let j = x - Math.floor(x * inv) * width
+          if (j < 0) j += width
+          else if (j >= width) j -= width
+          acc[j] += u >>> 31 ? -1 : 1
+          if (seen[j] === 0) {
+            seen[j] = 1
+            touched[nT++] = j
+          }
+        }
+        g += 2
+      }
+    }
+    this.nTouched = nT
+  }
+
   private fillInteractions(p: Tokens, r: Tokens, out: Float32Array, offset: number): void {
-    const pSet = new Set(p.hashes)
-    const rSet = new Set(r.hashes)
+    const [pSet, rSet, bigrams] = this.sets
+    const pt = p.spans.count
+    const rt = r.spans.count
+    pSet.reset(pt)
+    for (let i = 0; i < pt; i++) pSet.add(p.hashes[i])
+    rSet.reset(rt)
+    bigrams.reset(rt)
     let inPrompt = 0
-    for (const h of r.hashes) if (pSet.has(h)) inPrompt++
     let shared = 0
-    for (const h of rSet) if (pSet.has(h)) shared++
-    const bigrams = new Set<number>()
-    for (let i = 0; i + 1 < r.hashes.length; i++) bigrams.add(combineHashes(r.hashes[i], r.hashes[i + 1], SEED_BIGRAM))
     let letters = 0
-    for (const w of r.words) letters += w.length
-    const pt = p.words.length
-    const rt = r.words.length
+    for (let i = 0; i < rt; i++) {
+      const h = r.hashes[i]
+      const inP = pSet.has(h)
+      if (inP) inPrompt++
+      if (rSet.add(h) && inP) shared++
+      if (i + 1 < rt) bigrams.add(combineHashes(h, r.hashes[i + 1], SEED_BIGRAM))
+      letters += r.spans.ends[i] - r.spans.starts[i]
+    }
     const union = pSet.size + rSet.size - shared
     const values = [
       Math.log1p(p.chars) / 8,
@@ -274,7 +344,8 @@ export class HashingFeaturizer implements Featurizer {
 
 function tf(x: number, sublinear: boolean): number {
   if (x === 0 || !sublinear) return x
-  return x > 0 ? 1 + Math.log(x) : -1 - Math.log(-x)
+  if (x > 0) return x < TF_TABLE.length ? TF_TABLE[x] : 1 + Math.log(x)
+  return -x < TF_TABLE.length ? -TF_TABLE[-x] : -1 - Math.log(-x)
 }
 
 /** The `hashing` backbone from a spec ({ type: 'hashing', ...options }) or plain options. */
