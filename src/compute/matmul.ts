@@ -73,3 +73,39 @@ export async function gemm<T extends FloatArray>(a: Matrix<T>, b: Matrix<T>, o: 
   })
   return { rows: m, cols: n, data: res.c.data as T }
 }
+
+/** Rows per call of gemmRowInvariant: every block has this shape, padded with zero rows. */
+export const INVARIANT_BLOCK_ROWS = 16
+
+/**
+ * C = A · op(B) where each row of C depends only on the same row of A: never on how many rows
+ * there are, their order or their neighbours. `gemm` picks its backend (and onnxruntime its
+ * kernel and threading) by shape, so the same row scored alone and inside a batch could round
+ * differently (up to 2.3e-7 measured). Here A goes through in blocks of INVARIANT_BLOCK_ROWS, the
+ * last one zero-padded, so every row meets the same product of the same shape, in which each
+ * output is one dot product over the same K order. Inference uses this; training keeps `gemm`.
+ *
+ * @example
+ *   const scores = await gemmRowInvariant(x, w, { transB: true })   // x: [n, d], w: [k, d] → [n, k]
+ */
+export async function gemmRowInvariant<T extends FloatArray>(
+  a: Matrix<T>,
+  b: Matrix<T>,
+  o: Pick<GemmOptions, 'transB'> = {},
+): Promise<Matrix<T>> {
+  const [m, k, n] = dims(a, b, o)
+  const R = INVARIANT_BLOCK_ROWS
+  const make = (len: number) => new (a.data.constructor as new (n: number) => T)(len)
+  const out = make(m * n)
+  // The backend follows the block's shape only, never the batch's.
+  const backend = R * k * n < ORT_MIN_FLOPS ? 'ts' : 'ort'
+  const block = make(R * k)
+  for (let r0 = 0; r0 < m; r0 += R) {
+    const rows = Math.min(R, m - r0)
+    block.set(a.data.subarray(r0 * k, (r0 + rows) * k))
+    if (rows < R) block.fill(0, rows * k)
+    const c = await gemm({ rows: R, cols: k, data: block }, b, { transB: o.transB, backend })
+    out.set(c.data.subarray(0, rows * n), r0 * n)
+  }
+  return { rows: m, cols: n, data: out }
+}

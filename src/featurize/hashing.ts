@@ -215,7 +215,7 @@ export class HashingFeaturizer implements Featurizer {
   }
 
   private fillBlock(t: Tokens, out: Float32Array, offset: number, width: number): void {
-    const { wordNgrams, charNgramMin, charNgramMax, charWeight, sublinearTf } = this.spec
+    const { wordNgrams, charNgramMin, charWeight, sublinearTf } = this.spec
     const { wordAcc, charAcc, seen, touched } = this
     this.nTouched = 0
     const { hashes, spans } = t

@@ -9,7 +9,7 @@
  *   const { out, backward } = await head.forward(x)      // out: [n, 5]
  *   const grads = await backward(gradOut)                 // { 'linear.weight': [5, 768], 'linear.bias': [5] }
  */
-import { gemm } from '../compute/matmul.ts'
+import { gemm, gemmRowInvariant } from '../compute/matmul.ts'
 import type { Matrix } from '../compute/matrix.ts'
 import type { BaseHeadSpec, ForwardResult, Head, HeadKind, ParamSet } from './head.ts'
 
@@ -45,8 +45,9 @@ export class LinearHead implements Head {
     }
   }
 
+  /** Inference: each row's output depends on that row alone (see gemmRowInvariant). */
   async predict(x: Matrix): Promise<Matrix> {
-    return (await this.forward(x)).out
+    return affine(x, weightMatrix(this.params['linear.weight']), this.params['linear.bias'].data, true)
   }
 }
 
@@ -56,9 +57,9 @@ export const weightMatrix = (t: { shape: number[]; data: Float32Array }): Matrix
   data: t.data,
 })
 
-/** X·Wᵀ + b, with W stored [out, in]. */
-export async function affine(x: Matrix, w: Matrix, b: Float32Array): Promise<Matrix> {
-  const out = await gemm(x, w, { transB: true }) // [n, out]
+/** X·Wᵀ + b, with W stored [out, in]; `rowInvariant` for inference (see gemmRowInvariant). */
+export async function affine(x: Matrix, w: Matrix, b: Float32Array, rowInvariant = false): Promise<Matrix> {
+  const out = await (rowInvariant ? gemmRowInvariant : gemm)(x, w, { transB: true }) // [n, out]
   const o = out.data
   const k = out.cols
   for (let i = 0; i < out.rows; i++) {

@@ -128,7 +128,16 @@ export class MlpHead implements Head {
     }
   }
 
+  /** Inference (no dropout): each row's output depends on that row alone (see gemmRowInvariant). */
   async predict(x: Matrix): Promise<Matrix> {
-    return (await this.forward(x)).out
+    const act = activations[this.spec.activation]
+    let a = x
+    for (let l = 0; l < this.depth; l++) {
+      const w = weightMatrix(this.params[`layers.${l}.weight`])
+      const z = await affine(a, w, this.params[`layers.${l}.bias`].data, true)
+      if (l < this.depth - 1) for (let i = 0; i < z.data.length; i++) z.data[i] = act.f(z.data[i])
+      a = z
+    }
+    return a
   }
 }
