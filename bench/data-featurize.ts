@@ -18,7 +18,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { defaultDataDir, loadHanna, loadMlqe } from '../scripts/tune-hashing.ts'
@@ -28,6 +28,7 @@ import { createHashingFeaturizer, type HashingOptions } from '../src/featurize/h
 import { buildFeatureStore, type StoreRow } from '../src/store/build-store.ts'
 import type { FeatureStore } from '../src/store/feature-store.ts'
 import { train } from '../src/train/train.ts'
+import { loadLine } from './bench-out.ts'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 
@@ -41,6 +42,8 @@ export function benchTexts(dataDir = process.env.BENCH_DATA_DIR ?? defaultDataDi
 export interface HashingBenchResult {
   rows: number
   rewardfitRowsPerSecond: number
+  /** Rows per second of this process's CPU time (less sensitive to a loaded machine than wall time). */
+  rewardfitRowsPerCpuSecond: number
   sklearnSparseRowsPerSecond: number
   sklearnDenseRowsPerSecond: number
 }
@@ -52,10 +55,14 @@ export async function benchHashing(
 ): Promise<HashingBenchResult> {
   const f = createHashingFeaturizer(options)
   let best = Infinity
+  let bestCpu = Infinity
   for (let r = 0; r < reps; r++) {
     const t = performance.now()
+    const c = process.cpuUsage()
     for (let i = 0; i < pairs.length; i += 256) f.featurizeSync(pairs.slice(i, i + 256))
+    const cpu = process.cpuUsage(c)
     best = Math.min(best, (performance.now() - t) / 1000)
+    bestCpu = Math.min(bestCpu, (cpu.user + cpu.system) / 1e6)
   }
   const dir = mkdtempSync(join(tmpdir(), 'rewardfit-bench-hashing-'))
   try {
@@ -72,6 +79,7 @@ export async function benchHashing(
     return {
       rows: pairs.length,
       rewardfitRowsPerSecond: pairs.length / best,
+      rewardfitRowsPerCpuSecond: pairs.length / bestCpu,
       sklearnSparseRowsPerSecond: p.rows / p.seconds_sparse,
       sklearnDenseRowsPerSecond: p.rows / p.seconds_dense,
     }
@@ -228,26 +236,68 @@ export function benchTrainHanna(dataDir = defaultDataDir()): TrainHannaResult | 
   }
 }
 
-export async function runFeaturizeBench(): Promise<void> {
+/** Benchmark rows (rewardfit vs peer, ratio) for bench/out/data.json. */
+export interface BenchRow {
+  name: string
+  rewardfit: number
+  peer: number | null
+  peerName: string | null
+  unit: string
+  ratio: number | null
+  [k: string]: unknown
+}
+
+export async function runFeaturizeBench(): Promise<BenchRow[]> {
   const parts = (process.env.BENCH_DATA_PARTS ?? 'hashing,hanna,store').split(',')
   const out: Record<string, unknown> = {}
+  const rows: BenchRow[] = []
   if (parts.includes('hashing')) {
-    const r = await benchHashing(benchTexts())
-    out.hashing = r
-    console.log(`\nfeaturizing ${r.rows} HANNA + MLQE-PE pairs (default hashing options, 1 thread)`)
-    console.log(`  rewardfit hashing            ${Math.round(r.rewardfitRowsPerSecond)} rows/s`)
-    console.log(
-      `  sklearn HashingVectorizer    ${Math.round(r.sklearnSparseRowsPerSecond)} rows/s sparse, ${Math.round(r.sklearnDenseRowsPerSecond)} rows/s with toarray()`,
-    )
-    console.log(
-      `  ratio rewardfit / sklearn    ${(r.rewardfitRowsPerSecond / r.sklearnSparseRowsPerSecond).toFixed(2)}x (sparse), ${(r.rewardfitRowsPerSecond / r.sklearnDenseRowsPerSecond).toFixed(2)}x (dense)`,
-    )
+    const dir = process.env.BENCH_DATA_DIR ?? defaultDataDir()
+    for (const [label, pairs] of [
+      ['HANNA prompt + story', loadHanna(dir).pairs],
+      ['HANNA + MLQE-PE', benchTexts(dir)],
+    ] as const) {
+      const r = await benchHashing(pairs)
+      out[label] = r
+      const ratio = r.rewardfitRowsPerSecond / r.sklearnSparseRowsPerSecond
+      console.log(`\nfeaturizing ${r.rows} ${label} pairs (default hashing options, 1 thread, best of 3)`)
+      console.log(
+        `  rewardfit hashing            ${Math.round(r.rewardfitRowsPerSecond)} rows/s (${Math.round(r.rewardfitRowsPerCpuSecond)} per CPU second)`,
+      )
+      console.log(
+        `  sklearn HashingVectorizer    ${Math.round(r.sklearnSparseRowsPerSecond)} rows/s sparse, ${Math.round(r.sklearnDenseRowsPerSecond)} rows/s with toarray()`,
+      )
+      console.log(
+        `  ratio rewardfit / sklearn    ${ratio.toFixed(2)}x (sparse), ${(r.rewardfitRowsPerSecond / r.sklearnDenseRowsPerSecond).toFixed(2)}x (dense); ${loadLine()}`,
+      )
+      rows.push({
+        name: `hashing featurizer, ${label}: rows/s`,
+        rewardfit: r.rewardfitRowsPerSecond,
+        peer: r.sklearnSparseRowsPerSecond,
+        peerName: 'sklearn HashingVectorizer (sparse)',
+        unit: 'rows/s',
+        ratio,
+        rewardfitRowsPerCpuSecond: r.rewardfitRowsPerCpuSecond,
+        peerDenseRowsPerSecond: r.sklearnDenseRowsPerSecond,
+        rows: r.rows,
+        loadAverage: loadavg(),
+      })
+    }
   }
   if (parts.includes('store')) {
-    const rows = Number(process.env.BENCH_STORE_ROWS ?? 1_000_000)
+    const n = Number(process.env.BENCH_STORE_ROWS ?? 1_000_000)
     const dim = Number(process.env.BENCH_STORE_DIM ?? 1024)
-    const r = benchStoreBuild(rows, dim)
+    const r = benchStoreBuild(n, dim)
     out.store = r
+    rows.push({
+      name: 'feature store build: rows/s',
+      rewardfit: r.rowsPerSecond,
+      peer: null,
+      peerName: null,
+      unit: 'rows/s',
+      ratio: null,
+      ...r,
+    })
     console.log(
       `\nfeature store build + linear head training: ${r.rows} generated rows x ${r.dim} (${r.gigabytes.toFixed(1)} GB on disk)`,
     )
@@ -259,6 +309,15 @@ export async function runFeaturizeBench(): Promise<void> {
     const r = benchTrainHanna()
     out.trainHanna = r
     if (r) {
+      rows.push({
+        name: 'rewardfit train on HANNA: s',
+        rewardfit: r.seconds,
+        peer: null,
+        peerName: null,
+        unit: 's',
+        ratio: null,
+        ...r,
+      })
       console.log(`\nend-to-end rewardfit train on HANNA (hashing + ridge, ${r.rows.train} train rows, 6 attributes)`)
       console.log(`  ${r.seconds.toFixed(1)} s wall, peak RSS ${Math.round(r.peakRssMB)} MB`)
       console.log(
@@ -271,6 +330,7 @@ export async function runFeaturizeBench(): Promise<void> {
   const outDir = join(HERE, 'out')
   mkdirSync(outDir, { recursive: true })
   writeFileSync(join(outDir, 'data-featurize.json'), `${JSON.stringify(out, null, 2)}\n`)
+  return rows
 }
 
 async function storeChild(rows: number, dim: number, dir: string): Promise<void> {

@@ -7,7 +7,8 @@
  *   real    ../shared/data: MLQE-PE en-de train/dev/test (quote 'none') and HANNA, when present
  *
  * For each file: rows, seconds, rows/s, MB/s and the peak RSS growth over the run (sampled every
- * 20 ms), which should stay far below the file size. Results also go to bench/out/data.json.
+ * 20 ms), which should stay far below the file size. All rows (the featurizing part's too) go to
+ * bench/out/data.json.
  *
  * @example
  *   npm run bench:data
@@ -15,13 +16,14 @@
  *   BENCH_DATA_PROMPTS=2000 npm run bench:data
  */
 import { once } from 'node:events'
-import { createWriteStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
+import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parquetWriteFile } from 'hyparquet-writer'
 import { type DataOptions, readRatings } from '../src/data/index.ts'
 import { DEMO_ATTRIBUTES, demoDataOptions, generateDemoDataset, writeDemoDataset } from '../src/demo/index.ts'
+import { writeBenchOut } from './bench-out.ts'
 
 const PROMPTS = Number(process.env.BENCH_DATA_PROMPTS ?? 20000)
 const DIR = join(tmpdir(), 'rewardfit-bench-data')
@@ -126,7 +128,7 @@ async function measure(name: string, file: string, options: DataOptions): Promis
   }
 }
 
-async function main() {
+async function main(): Promise<Result[]> {
   const results: Result[] = []
   const files = await makeFiles()
   const demo = demoDataOptions()
@@ -164,12 +166,22 @@ async function main() {
       `${r.name.padEnd(22)} ${String(r.rows).padStart(7)} ${r.seconds.toFixed(2).padStart(6)} ${Math.round(r.rowsPerSecond).toString().padStart(10)} ${r.megabytes.toFixed(1).padStart(5)} ${r.megabytesPerSecond.toFixed(1).padStart(7)} ${r.peakRssGrowthMB.toFixed(0).padStart(8)}`,
     )
   }
-  const out = join(dirname(fileURLToPath(import.meta.url)), 'out')
-  mkdirSync(out, { recursive: true })
-  writeFileSync(join(out, 'data.json'), `${JSON.stringify({ prompts: PROMPTS, results }, null, 2)}\n`)
+  return results
 }
 
 // BENCH_DATA_PARTS picks parts: read (this file), hashing and store (data-featurize.ts, the featurizing part).
 const parts = (process.env.BENCH_DATA_PARTS ?? 'read,hashing,store').split(',')
-if (parts.includes('read')) await main()
-if (parts.some((p) => p !== 'read')) await (await import('./data-featurize.ts')).runFeaturizeBench()
+const rows: unknown[] = []
+// Reading has no peer: its rows carry rows/s and memory, with null peer and ratio.
+if (parts.includes('read'))
+  for (const r of await main())
+    rows.push({
+      ...r,
+      name: `read ${r.name}: rows/s`,
+      rewardfit: r.rowsPerSecond,
+      peer: null,
+      ratio: null,
+      unit: 'rows/s',
+    })
+if (parts.some((p) => p !== 'read')) rows.push(...(await (await import('./data-featurize.ts')).runFeaturizeBench()))
+writeBenchOut('data', rows, { prompts: PROMPTS })
