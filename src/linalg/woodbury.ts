@@ -120,6 +120,10 @@ export async function prepareMaskedSolveDual(
     F[i * c + j] += 1
   })
   const hat = await kernel.toBasis(F, c)
+  // F̂ alone, [n, m], for the two products per α below (on onnxruntime above its threshold).
+  const fHat = new Float64Array(n * m)
+  for (let i = 0; i < n; i++) fHat.set(hat.subarray(i * c, i * c + m), i * m)
+  const fm = { rows: n, cols: m, data: fHat }
   return {
     async solve(alpha) {
       if (!(alpha > 0)) throw new NotPositiveDefiniteError(0, alpha)
@@ -128,14 +132,7 @@ export async function prepareMaskedSolveDual(
       for (let i = 0; i < n; i++) u.set(s.subarray(i * c + m, i * c + c), i * q)
       if (m === 0) return u
       // G = F̂ᵀ·S [m, c] (inner products are basis-free).
-      const g = new Float64Array(m * c)
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < m; j++) {
-          const f = hat[i * c + j]
-          if (f === 0) continue
-          for (let t = 0; t < c; t++) g[j * c + t] += f * s[i * c + t]
-        }
-      }
+      const g = (await gemm(fm, { rows: n, cols: c, data: s }, { transA: true })).data
       const K = new Float64Array(m * m)
       const t = new Float64Array(m * q)
       for (let j = 0; j < m; j++) {
@@ -143,13 +140,11 @@ export async function prepareMaskedSolveDual(
         t.set(g.subarray(j * c + m, j * c + c), j * q)
       }
       const y = choleskySolve(choleskyFactor(K, m), m, t, q)
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < m; j++) {
-          const sf = s[i * c + j]
-          if (sf === 0) continue
-          for (let k = 0; k < q; k++) u[i * q + k] -= sf * y[j * q + k]
-        }
-      }
+      // u −= S_F·y
+      const sf = new Float64Array(n * m)
+      for (let i = 0; i < n; i++) sf.set(s.subarray(i * c, i * c + m), i * m)
+      const sfy = (await gemm({ rows: n, cols: m, data: sf }, { rows: m, cols: q, data: y })).data
+      for (let i = 0; i < n * q; i++) u[i] -= sfy[i]
       return u
     },
   }
