@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { INVARIANT_BLOCK_ROWS } from '../compute/matmul.ts'
 import { gatherRows, type Matrix, matrix } from '../compute/matrix.ts'
 import { Rng } from '../compute/rng.ts'
-import type { HeadSpec } from './head.ts'
+import type { HeadSpec } from './registry.ts'
 import { createHead } from './registry.ts'
 
 // Shapes on both sides of the backend switch: d = 64 and linear 768 → 5 stay on the TypeScript
