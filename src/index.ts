@@ -42,6 +42,12 @@ export { SHARD_WORKER_DEFAULTS, type ShardWorkerOptions, startShardWorker } from
 export { DataError, ModelFolderError, NotFittedError, OptionError, RewardfitError } from './errors.ts'
 // Evaluation
 export { evalJson, evaluateModels, evaluatePairs, evaluateRatings } from './eval/evaluate.ts'
+export {
+  INTERVAL_LEVELS,
+  type IntervalMetrics,
+  intervalMetrics,
+  normalQuantile,
+} from './eval/interval-metrics.ts'
 export { type RatingMetrics, ratingMetrics } from './eval/metrics.ts'
 export { EVAL_DEFAULTS, type EvalOptions, resolveEvalOptions } from './eval/options.ts'
 export { readPreferencePairs } from './eval/read-pairs.ts'
@@ -57,10 +63,24 @@ export { createHead, type HeadSpec, type HeadType, headFromParams, heads } from 
 export { type HubOptions, hubOptionsFromEnv, resolveHubDataset } from './hub/index.ts'
 // Models
 export { FORMAT_VERSION, type ModelConfig, type RatingScale, type TargetStats } from './model/config.ts'
+export {
+  fitRidgeUncertainty,
+  RIDGE_UNCERTAINTY_DEFAULTS,
+  type RidgeUncertaintyOptions,
+} from './model/fit-ridge-uncertainty.ts'
 export { loadModelFolder, saveModelFolder } from './model/folder.ts'
 export { loadRewardModel } from './model/load-model.ts'
-export { RewardModel, type Scored } from './model/reward-model.ts'
+export { RewardModel, type Scored, type ScoreOptions } from './model/reward-model.ts'
+export { RidgeUncertainty, type RidgeUncertaintySpec } from './model/ridge-uncertainty.ts'
 export { saveRewardModel } from './model/save-model.ts'
+export {
+  type Pick,
+  SELECT_STRATEGIES,
+  type SelectOptions,
+  type SelectStrategy,
+  selectRows,
+} from './model/select-rows.ts'
+export { mergedStd, type Uncertainty, type UncertaintySpec } from './model/uncertainty.ts'
 // The objective
 export {
   type BradleyTerryOptions,
@@ -82,6 +102,7 @@ export { createObjective, type ObjectiveSpec, type ObjectiveType, objectives } f
 // The whole jobs
 export { TRAIN_MODEL_DEFAULTS, type TrainRewardModelOptions } from './pipeline/options.ts'
 export { type ScoredRow, scoreFile } from './pipeline/score-file.ts'
+export { type SelectedRow, type SelectPoolOptions, selectFromPool } from './pipeline/select-pool.ts'
 export { type TrainRewardModelResult, trainRewardModel } from './pipeline/train-reward-model.ts'
 export { renderReport, writeReport } from './report/render-report.ts'
 // Serving

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { hashingModel } from '../../test/browser/hashing-model.ts'
+import { ridgeModel } from '../../test/helpers/ridge-model.ts'
 import { encodeSafetensors } from '../core/safetensors.ts'
 import { localModel } from './local-model.ts'
 
@@ -55,4 +56,16 @@ test('localModel reads a gating merge from head.safetensors and weighs each prom
   assert.deepEqual(b.weights, a.weights)
   // Same response, different prompt: different weights.
   assert.notDeepEqual(a.weights?.slice(0, 3), a.weights?.slice(6, 9))
+})
+
+test('with uncertainty.safetensors the browser model gives the same std as Node', async () => {
+  const { model, pairs: rows } = await ridgeModel()
+  const u = model.uncertainty
+  assert.ok(u)
+  const config = JSON.parse(JSON.stringify({ ...model.config, uncertainty: u.spec }))
+  const local = localModel(config, encodeSafetensors(model.head.params), encodeSafetensors(u.params))
+  const want = await model.score(rows.slice(0, 5))
+  const got = await local.score(rows.slice(0, 5))
+  assert.deepEqual(got.std, want.std)
+  assert.equal((await localModel(config, encodeSafetensors(model.head.params)).score(rows.slice(0, 1))).std, undefined)
 })

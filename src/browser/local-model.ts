@@ -15,6 +15,7 @@ import { type HeadSpec, headFromParams } from '../heads/registry.ts'
 import type { ModelConfig } from '../model/config.ts'
 import { createMerge, splitMergeTensors } from '../model/merge/registry.ts'
 import { RewardModel } from '../model/reward-model.ts'
+import { UNCERTAINTY_FILE, uncertaintyFromParams } from '../model/uncertainty.ts'
 
 /** Checks the parts of config.json that scoring reads; names the field and the fix. */
 export function checkLocalConfig(value: unknown): ModelConfig {
@@ -39,7 +40,12 @@ export function checkLocalConfig(value: unknown): ModelConfig {
   return c as ModelConfig
 }
 
-export function localModel(config: unknown, headBytes: Uint8Array): RewardModel {
+/** `uncertaintyBytes`: uncertainty.safetensors, for a std beside each score (null: scores only). */
+export function localModel(
+  config: unknown,
+  headBytes: Uint8Array,
+  uncertaintyBytes: Uint8Array | null = null,
+): RewardModel {
   const c = checkLocalConfig(config)
   const featurizer = createHashingFeaturizer(c.featurizer ?? {})
   // head.safetensors also holds a learned merge's tensors (merge.*), so the page needs no third file.
@@ -51,5 +57,14 @@ export function localModel(config: unknown, headBytes: Uint8Array): RewardModel 
       `config.json: the head takes ${head.spec.inputDim} features but the featurizer makes ${featurizer.dim}; the files do not belong together`,
     )
   }
-  return new RewardModel(c, head, featurizer, merge)
+  const u =
+    c.uncertainty && uncertaintyBytes
+      ? uncertaintyFromParams(
+          c.uncertainty,
+          decodeSafetensors(uncertaintyBytes, UNCERTAINTY_FILE).tensors,
+          { head, targetStats: c.targetStats },
+          'the chosen files',
+        )
+      : null
+  return new RewardModel(c, head, featurizer, merge, u)
 }

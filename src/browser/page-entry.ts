@@ -14,6 +14,8 @@ import { localModel } from './local-model.ts'
 interface ScoreResult {
   rewards: number[]
   scores: Record<string, number>[]
+  /** The reward's predictive std, when the model has uncertainty. */
+  std?: number[]
 }
 
 interface Scales {
@@ -95,7 +97,11 @@ function renderResults(target: string, source: string, responses: string[], res:
       el('span', 'scale', `rank ${rankOf.get(i)} of ${res.rewards.length}`),
     )
     card.append(title, el('div', 'text', responses[i] || '(empty)'))
-    card.append(barRow('reward', reward, scales.reward, 'reward', '__reward__'))
+    const std = res.std?.[i]
+    const label = std === undefined ? 'reward' : `reward ± ${fmt(std)}`
+    const row = barRow(label, reward, scales.reward, 'reward', '__reward__')
+    if (std !== undefined) row.dataset.std = String(std)
+    card.append(row)
     scales.attributes.forEach((name, a) => {
       card.append(barRow(name, res.scores[i][name], scales.display[a], 'attr', name))
     })
@@ -132,7 +138,11 @@ async function scoreLocally(): Promise<void> {
       'results-local',
       'local',
       responses,
-      { rewards: Array.from(scored.rewards), scores: model.scoreObjects(scored) },
+      {
+        rewards: Array.from(scored.rewards),
+        scores: model.scoreObjects(scored),
+        ...(scored.std ? { std: Array.from(scored.std) } : {}),
+      },
       scales,
     )
     setStatus('status', `scored ${responses.length} response(s) in this browser`)
@@ -141,8 +151,8 @@ async function scoreLocally(): Promise<void> {
   }
 }
 
-function useLocalModel(config: unknown, head: Uint8Array, from: string): void {
-  const model = localModel(config, head)
+function useLocalModel(config: unknown, head: Uint8Array, from: string, uncertainty: Uint8Array | null = null): void {
+  const model = localModel(config, head, uncertainty)
   const display = displayScales(model.config)
   local = { model, scales: { attributes: model.attributes, display, reward: rewardScale(model.config, display) } }
   const b = $<HTMLButtonElement>('score-local')
@@ -157,7 +167,14 @@ async function loadServerModel(): Promise<void> {
   try {
     const [c, h] = await Promise.all([fetch('/v1/model/files/config.json'), fetch('/v1/model/files/head.safetensors')])
     if (!c.ok || !h.ok) throw new Error(`HTTP ${c.ok ? h.status : c.status}`)
-    useLocalModel(await c.json(), new Uint8Array(await h.arrayBuffer()), "the server's model")
+    const config = await c.json()
+    let u: Uint8Array | null = null
+    if (config?.uncertainty) {
+      const r = await fetch('/v1/model/files/uncertainty.safetensors')
+      if (!r.ok) throw new Error(`HTTP ${r.status} for uncertainty.safetensors`)
+      u = new Uint8Array(await r.arrayBuffer())
+    }
+    useLocalModel(config, new Uint8Array(await h.arrayBuffer()), "the server's model", u)
   } catch (err) {
     setStatus('local-status', `could not load the model: ${(err as Error).message}`, true)
   }
@@ -166,7 +183,8 @@ async function loadServerModel(): Promise<void> {
 async function loadChosenFiles(files: FileList | null): Promise<void> {
   const list: File[] = files ? Array.from(files) : []
   const config = list.find((f) => f.name.endsWith('.json'))
-  const head = list.find((f) => f.name.endsWith('.safetensors'))
+  const head = list.find((f) => f.name.endsWith('.safetensors') && !f.name.startsWith('uncertainty'))
+  const uncertainty = list.find((f) => f.name === 'uncertainty.safetensors')
   if (!config || !head) {
     setStatus(
       'local-status',
@@ -179,7 +197,8 @@ async function loadChosenFiles(files: FileList | null): Promise<void> {
     useLocalModel(
       JSON.parse(await config.text()),
       new Uint8Array(await head.arrayBuffer()),
-      `${config.name} + ${head.name}`,
+      `${config.name} + ${head.name}${uncertainty ? ' + uncertainty.safetensors' : ''}`,
+      uncertainty ? new Uint8Array(await uncertainty.arrayBuffer()) : null,
     )
   } catch (err) {
     setStatus('local-status', `could not load the model: ${(err as Error).message}`, true)

@@ -311,6 +311,33 @@ function ratingTables(r: RatingReport): string {
       ]),
     ),
   )
+  const withIntervals = columns.filter(([, c]) => c.intervals)
+  if (withIntervals.length > 0) {
+    const levels = withIntervals[0][1].intervals?.levels ?? []
+    parts.push(
+      '',
+      'predictive intervals: coverage of ŷ ± z·std (nominal in the header), mean width, Spearman(|error|, std)',
+      table(
+        [
+          '',
+          ...levels.map((l) => `${Math.round(l.level * 100)}%`),
+          ...levels.map((l) => `width ${Math.round(l.level * 100)}%`),
+          'mean std',
+          'spearman |err|~std',
+        ],
+        withIntervals.map(([name, c]) => {
+          const iv = c.intervals as NonNullable<typeof c.intervals>
+          return [
+            name,
+            ...iv.levels.map((l) => l.coverage),
+            ...iv.levels.map((l) => l.width),
+            iv.mean_std,
+            iv.spearman_error_std,
+          ]
+        }),
+      ),
+    )
+  }
   return parts.join('\n')
 }
 

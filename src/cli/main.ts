@@ -10,6 +10,7 @@ import { registerFeaturizeCommand } from './featurize.ts'
 import { registerMergeCommand } from './merge.ts'
 import { registerRankCommand } from './rank.ts'
 import { registerScoreCommand } from './score.ts'
+import { registerSelectCommand } from './select.ts'
 import { registerServeCommand } from './serve.ts'
 import { registerTrainCommand } from './train.ts'
 import { registerWorkerCommand } from './worker.ts'
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerMergeCommand(program)
   registerScoreCommand(program)
   registerRankCommand(program)
+  registerSelectCommand(program)
   registerServeCommand(program)
   registerDemoCommand(program)
   registerFeaturizeCommand(program)

@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { DataError } from '../errors.ts'
 import { loadRewardModel } from '../model/load-model.ts'
-import { rankScored } from '../serve/rank.ts'
+import { type RankBy, rankScored } from '../serve/rank.ts'
 import { modelLoadOptions } from './env.ts'
 import { table } from './format.ts'
 import { intFlag } from './serve.ts'
@@ -69,6 +69,7 @@ interface RankFlags {
   prompt: string
   responses: string
   topK?: string
+  by: string
   json?: boolean
   offline?: boolean
   cacheDir?: string
@@ -90,6 +91,7 @@ export function registerRankCommand(program: Command): void {
       'one response per line, or JSONL of strings or {"response": ...}; - reads stdin',
     )
     .option('--top-k <n>', 'print only the best n (default: all)')
+    .option('--by <key>', 'mean: by reward; lcb: by reward − 1.645·std (needs a model with uncertainty)', 'mean')
     .option('--json', 'print the ranking as JSON')
     .option('--offline', 'never download backbone files; use the cache (also REWARDFIT_OFFLINE=1)')
     .option('--cache-dir <dir>', 'where hf: backbones are cached (default: $REWARDFIT_CACHE or ~/.cache/rewardfit)')
@@ -98,6 +100,7 @@ export function registerRankCommand(program: Command): void {
       `
 Examples:
   $ rewardfit rank --model models/rm --prompt "Where is my order?" --responses candidates.txt
+  $ rewardfit rank --model models/rm --prompt "Where is my order?" --responses candidates.txt --by lcb
   $ printf 'Track it under Orders.\\nNo idea.\\n' | rewardfit rank --model models/rm --prompt "Where is my order?" --responses - --top-k 1
 `,
     )
@@ -118,15 +121,17 @@ Examples:
       const model = await loadRewardModel(flags.model, modelLoadOptions(flags))
       try {
         const scored = await model.score(responses.map((response) => ({ prompt: flags.prompt, response })))
-        const ranked = rankScored(responses, scored, model.attributes, { topK })
+        const ranked = rankScored(responses, scored, model.attributes, { topK, by: flags.by as RankBy })
         if (flags.json) {
           process.stdout.write(`${JSON.stringify(ranked, null, 2)}\n`)
           return
         }
-        const header = ['rank', 'reward', ...model.attributes, 'line', 'response']
+        const withStd = scored.std !== undefined
+        const header = ['rank', 'reward', ...(withStd ? ['std', 'lcb'] : []), ...model.attributes, 'line', 'response']
         const rows = ranked.map((r) => [
           String(r.rank),
           r.reward,
+          ...(withStd ? [r.std as number, r.lcb as number] : []),
           ...model.attributes.map((a) => r.scores[a]),
           String(r.index + 1),
           clip(r.response, 60),

@@ -28,7 +28,8 @@ Examples:
   $ rewardfit score --model models/rm --data candidates.jsonl
   $ rewardfit score --model models/rm --data candidates.csv --prompt question --response answer --out scores.jsonl
 
-Each output line: {"index": i, "reward": number, "scores": {ATTRIBUTE: number}}
+Each output line: {"index": i, "reward": number, "scores": {ATTRIBUTE: number}}, plus, for a model with
+uncertainty, "std": number (the reward's predictive std) and "scores_std": {ATTRIBUTE: number}
 `
 
 export function registerScoreCommand(program: Command): void {

@@ -44,6 +44,8 @@ interface TrainFlags extends DataFlags {
   seed?: number
   checkpointDir?: string
   resume?: boolean
+  ensemble?: number
+  bootstrap?: boolean
   cacheDir?: string
   featureStore?: string
   offline?: boolean
@@ -163,6 +165,12 @@ export function registerTrainCommand(program: Command): void {
       `seeds the split, the init, shuffling and dropout (default ${TRAIN_MODEL_DEFAULTS.seed})`,
       intFlag('--seed', 0),
     )
+    .option(
+      '--ensemble <n>',
+      'linear, mlp: train n members with different seeds; their mean is the reward, their spread the std',
+      intFlag('--ensemble', 1),
+    )
+    .option('--bootstrap', '--ensemble: train each member on a bootstrap resample of the training rows')
     .option('--checkpoint-dir <dir>', 'save a checkpoint after every epoch (linear, mlp)')
     .option('--resume', 'continue from the checkpoint in --checkpoint-dir')
     .option('--cache-dir <dir>', 'feature store and downloads (default: $REWARDFIT_CACHE or ~/.cache/rewardfit)')
@@ -205,6 +213,7 @@ export function trainOptionsFrom(f: TrainFlags): TrainRewardModelOptions {
     backboneOptions,
     head: f.head,
     ridge: f.alphas ? { alphas: f.alphas } : {},
+    ensemble: { members: f.ensemble, bootstrap: f.bootstrap },
     training: {
       hidden: f.hidden,
       activation: f.activation,

@@ -49,6 +49,9 @@ export interface RatingPredictions {
   rewards: Float64Array
   /** [n] Σ w_a·s_a; NaN where a weighted attribute is unlabelled. */
   rewardTargets: Float64Array
+  /** [n, k] predictive std per attribute and [n] the reward's, when the model has uncertainty. */
+  scoresStd?: Float64Array
+  rewardStd?: Float64Array
   /** Largest error first. */
   worst: WorstExample[]
 }
@@ -60,14 +63,21 @@ export async function predictRatings(
 ): Promise<RatingPredictions> {
   const { attributes, attributeWeights: weights, scales } = model.config
   const k = attributes.length
-  const parts: { targets: Float64Array; scores: Float64Array; rewards: Float64Array }[] = []
+  const parts: {
+    targets: Float64Array
+    scores: Float64Array
+    rewards: Float64Array
+    scoresStd: Float64Array
+    rewardStd: Float64Array
+  }[] = []
+  const withStd = model.hasUncertainty
   const worst: WorstExample[] = []
   let batch: RatedPair[] = []
   let n = 0
 
   const flush = async () => {
     if (batch.length === 0) return
-    const { rewards, scores } = await model.score(batch, options.batchSize)
+    const { rewards, scores, std, scoresStd } = await model.score(batch, options.batchSize)
     const targets = new Float64Array(batch.length * k)
     batch.forEach((e, i) => {
       targets.set(e.targets, i * k)
@@ -78,7 +88,13 @@ export async function predictRatings(
         rowError(e.targets, scores, i * k),
       )
     })
-    parts.push({ targets, scores, rewards })
+    parts.push({
+      targets,
+      scores,
+      rewards,
+      scoresStd: scoresStd ?? new Float64Array(0),
+      rewardStd: std ?? new Float64Array(0),
+    })
     n += batch.length
     batch = []
   }
@@ -108,7 +124,7 @@ export async function predictRatings(
   }
   await flush()
 
-  const concat = (key: 'targets' | 'scores' | 'rewards', width: number) => {
+  const concat = (key: 'targets' | 'scores' | 'rewards' | 'scoresStd' | 'rewardStd', width: number) => {
     const out = new Float64Array(n * width)
     let at = 0
     for (const p of parts) {
@@ -130,6 +146,7 @@ export async function predictRatings(
     rewards: concat('rewards', 1),
     rewardTargets,
     worst,
+    ...(withStd ? { scoresStd: concat('scoresStd', k), rewardStd: concat('rewardStd', 1) } : {}),
   }
 }
 

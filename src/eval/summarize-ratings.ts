@@ -12,8 +12,10 @@
  *   report.attributes.helpfulness.pearson        // 0.71
  *   report.attributes.helpfulness.ci?.pearson    // [0.64, 0.77]
  */
+
 import { bootstrapResamples, percentileInterval } from './bootstrap.ts'
 import { type Calibration, calibrationBins, outOfScaleShare, type Spread, spread } from './calibration.ts'
+import { type IntervalMetrics, intervalMetrics } from './interval-metrics.ts'
 import { RATING_METRIC_NAMES, type RatingMetricName, type RatingMetrics, ratingMetrics } from './metrics.ts'
 import type { ResolvedEvalOptions } from './options.ts'
 import type { RatingPredictions } from './predict-ratings.ts'
@@ -42,6 +44,8 @@ export interface ColumnReport extends RatingMetrics {
   prediction_spread: Spread
   /** Share of predictions outside the attribute's rating scale; null when the scale is unknown. */
   out_of_scale?: number | null
+  /** Coverage of the predictive intervals, when the model has uncertainty. */
+  intervals?: IntervalMetrics
 }
 
 export interface BootstrapInfo {
@@ -65,6 +69,8 @@ export interface Column {
   name: string
   targets: Float64Array
   predictions: Float64Array
+  /** Predictive std per row, when the model has uncertainty. */
+  std?: Float64Array
 }
 
 /** Internal name of the merged-reward column; cannot clash with an attribute read from a file header. */
@@ -73,12 +79,19 @@ export const REWARD_COLUMN = '\u0000reward'
 /** The attribute columns, then the merged reward (named REWARD_COLUMN). */
 export function ratingColumns(p: RatingPredictions): Column[] {
   const k = p.attributes.length
+  const { scoresStd } = p
   const cols: Column[] = p.attributes.map((name, a) => ({
     name,
     targets: Float64Array.from({ length: p.n }, (_, i) => p.targets[i * k + a]),
     predictions: Float64Array.from({ length: p.n }, (_, i) => p.scores[i * k + a]),
+    ...(scoresStd ? { std: Float64Array.from({ length: p.n }, (_, i) => scoresStd[i * k + a]) } : {}),
   }))
-  cols.push({ name: REWARD_COLUMN, targets: p.rewardTargets, predictions: p.rewards })
+  cols.push({
+    name: REWARD_COLUMN,
+    targets: p.rewardTargets,
+    predictions: p.rewards,
+    ...(p.rewardStd ? { std: p.rewardStd } : {}),
+  })
   return cols
 }
 
@@ -126,6 +139,7 @@ export function summarizeRatings(p: RatingPredictions, o: ResolvedEvalOptions): 
       calibration: calibrationBins(c.predictions, c.targets, o.bins),
       prediction_spread: spread(c.predictions),
     }
+    if (c.std) r.intervals = intervalMetrics(c.targets, c.predictions, c.std)
     if (stats) {
       r.ci = Object.fromEntries(
         RATING_METRIC_NAMES.map((m) => [m, percentileInterval(stats[c.name][m], o.level)]),

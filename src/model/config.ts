@@ -7,6 +7,7 @@ import type { HeadSpec } from '../heads/registry.ts'
 import type { MergeSpec } from './merge/merge.ts'
 import type { PortableNotes } from './portable-notes.ts'
 import type { SideFeatures } from './side-features.ts'
+import type { UncertaintySpec } from './uncertainty.ts'
 
 export const FORMAT_VERSION = 1
 
@@ -36,6 +37,8 @@ export interface ModelConfig {
   outputs?: PortableNotes['outputs']
   headModule?: PortableNotes['headModule']
   featurizerRules?: PortableNotes['featurizerRules']
+  /** Predictive uncertainty (tensors in uncertainty.safetensors); absent in older folders. */
+  uncertainty?: UncertaintySpec
   /** Free-form record of how the model was trained (options, final metrics). */
   training?: Record<string, unknown>
 }

@@ -68,6 +68,7 @@ export const modelConfigSchema = z.object({
       delimiter: z.string().length(1).nullable(),
     })
     .optional(),
+  uncertainty: z.looseObject({ type: z.enum(['ridge', 'ensemble']) }).optional(),
   training: z.record(z.string(), z.unknown()).optional(),
 })
 

@@ -13,6 +13,7 @@ import { HEAD_FILE, loadModelFolder } from './folder.ts'
 import { createMerge, splitMergeTensors } from './merge/registry.ts'
 import { RewardModel } from './reward-model.ts'
 import { withSideFeatures } from './side-features.ts'
+import { loadUncertainty } from './uncertainty-file.ts'
 
 export type LoadModelOptions = CreateFeaturizerOptions
 
@@ -33,5 +34,8 @@ export async function loadRewardModel(dir: string, options: LoadModelOptions = {
       `the featurizer gives ${featurizer.dim} features but the head expects ${config.head.inputDim}; the backbone changed since training — retrain, or restore the original backbone`,
     )
   }
-  return new RewardModel(config, head, featurizer, merge)
+  const uncertainty = config.uncertainty
+    ? await loadUncertainty(dir, config.uncertainty, { head, targetStats: config.targetStats })
+    : null
+  return new RewardModel(config, head, featurizer, merge, uncertainty)
 }

@@ -16,6 +16,7 @@ import type { Head } from '../heads/head.ts'
 import type { ModelConfig } from './config.ts'
 import { type Merge, mergeRewards } from './merge/merge.ts'
 import { createMerge } from './merge/registry.ts'
+import type { Uncertainty } from './uncertainty.ts'
 
 export interface Scored {
   /** The merged reward per item. */
@@ -24,6 +25,15 @@ export interface Scored {
   scores: Float64Array
   /** [n, k] the merge weights of each row (the same on every row unless the merge reads the prompt). */
   weights?: Float64Array
+  /** The merged reward's predictive std per item, when the model has uncertainty. */
+  std?: Float64Array
+  /** [n, k] predictive std per attribute on the rating scale, when the model has uncertainty. */
+  scoresStd?: Float64Array
+}
+
+export interface ScoreOptions {
+  /** Compute the std when the model has uncertainty; default true. */
+  std?: boolean
 }
 
 export class RewardModel {
@@ -33,7 +43,14 @@ export class RewardModel {
     readonly featurizer: Featurizer,
     /** Defaults to the merge config.json describes (fixed when it has no "merge" field). */
     readonly merge: Merge = createMerge(config, {}),
+    /** Null for a model without uncertainty (e.g. a folder saved by an older version). */
+    readonly uncertainty: Uncertainty | null = null,
   ) {}
+
+  /** Whether scores come with a std. */
+  get hasUncertainty(): boolean {
+    return this.uncertainty !== null
+  }
 
   get attributes(): string[] {
     return this.config.attributes
@@ -55,8 +72,17 @@ export class RewardModel {
   }
 
   /** Scores features that were already computed by this model's featurizer (prompts: see fromHeadOutputs). */
-  async scoreFeatures(x: Matrix, prompts: Matrix | null = null): Promise<Scored> {
-    return this.fromHeadOutputs(await this.head.predict(x), prompts)
+  async scoreFeatures(x: Matrix, prompts: Matrix | null = null, options: ScoreOptions = {}): Promise<Scored> {
+    const scored = this.fromHeadOutputs(await this.head.predict(x), prompts)
+    const u = this.uncertainty
+    // An ensemble's scores are its members' mean, with or without the std.
+    if (!u || (options.std === false && u.kind !== 'ensemble')) return scored
+    const k = this.config.attributes.length
+    const weights = scored.weights ?? new Float64Array(x.rows * k)
+    const p = await u.predict(x, weights, u.kind === 'ensemble' ? undefined : scored.scores)
+    const rewards = u.kind === 'ensemble' ? mergeRewards(weights, p.scores, k) : scored.rewards
+    if (options.std === false) return { ...scored, rewards, scores: p.scores }
+    return { ...scored, rewards, scores: p.scores, std: p.rewardStd, scoresStd: p.scoresStd }
   }
 
   /**
@@ -87,25 +113,44 @@ export class RewardModel {
   }
 
   /** Featurizes and scores pairs in chunks of `batchSize`; the result is in input order. */
-  async score(pairs: TextPair[], batchSize = 64): Promise<Scored> {
+  async score(pairs: TextPair[], batchSize = 64, options: ScoreOptions = {}): Promise<Scored> {
     const k = this.config.attributes.length
     const rewards = new Float64Array(pairs.length)
     const scores = new Float64Array(pairs.length * k)
     const weights = new Float64Array(pairs.length * k)
+    const withStd = this.uncertainty !== null && options.std !== false
+    const std = new Float64Array(withStd ? pairs.length : 0)
+    const scoresStd = new Float64Array(withStd ? pairs.length * k : 0)
     for (let start = 0; start < pairs.length; start += batchSize) {
       const batch = pairs.slice(start, start + batchSize)
       const x = { rows: batch.length, cols: this.featurizer.dim, data: await this.featurizer.featurize(batch) }
-      const s = await this.scoreFeatures(x, await this.promptFeatures(batch))
+      const s = await this.scoreFeatures(x, await this.promptFeatures(batch), options)
       rewards.set(s.rewards, start)
       scores.set(s.scores, start * k)
       if (s.weights) weights.set(s.weights, start * k)
+      if (s.std && s.scoresStd) {
+        std.set(s.std, start)
+        scoresStd.set(s.scoresStd, start * k)
+      }
     }
-    return { rewards, scores, weights }
+    return withStd ? { rewards, scores, weights, std, scoresStd } : { rewards, scores, weights }
   }
 
   /** One {attribute: score} object per item. */
   scoreObjects(s: Scored): Record<string, number>[] {
+    return this.attributeObjects(s.scores)
+  }
+
+  /** One {attribute: std} object per item, or null when the scores have no std. */
+  stdObjects(s: Scored): Record<string, number>[] | null {
+    return s.scoresStd ? this.attributeObjects(s.scoresStd) : null
+  }
+
+  private attributeObjects(values: Float64Array): Record<string, number>[] {
     const names = this.config.attributes
-    return Array.from(s.rewards, (_, i) => Object.fromEntries(names.map((n, a) => [n, s.scores[i * names.length + a]])))
+    const k = names.length
+    return Array.from({ length: values.length / k }, (_, i) =>
+      Object.fromEntries(names.map((n, a) => [n, values[i * k + a]])),
+    )
   }
 }

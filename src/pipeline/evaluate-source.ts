@@ -10,6 +10,7 @@
  */
 
 import type { BatchSource } from '../core/batch-source.ts'
+import { type IntervalMetrics, intervalMetrics } from '../eval/interval-metrics.ts'
 import { type RatingMetrics, ratingMetrics } from '../eval/metrics.ts'
 import { rewardTarget } from '../eval/predict-ratings.ts'
 import type { RewardModel } from '../model/reward-model.ts'
@@ -17,6 +18,8 @@ import type { RewardModel } from '../model/reward-model.ts'
 export interface SplitMetrics {
   attributes: Record<string, RatingMetrics>
   reward: RatingMetrics
+  /** Predictive-interval coverage per attribute and for 'reward', when the model has uncertainty. */
+  intervals?: Record<string, IntervalMetrics>
 }
 
 export async function evaluateSource(model: RewardModel, source: BatchSource, chunkRows = 4096): Promise<SplitMetrics> {
@@ -27,29 +30,41 @@ export async function evaluateSource(model: RewardModel, source: BatchSource, ch
   const preds = new Float64Array(source.rows * k)
   const rewardTargets: number[] = []
   const rewardPreds: number[] = []
+  const withStd = model.hasUncertainty
+  const stds = new Float64Array(withStd ? source.rows * k : 0)
+  const rewardStds: number[] = []
   for await (const { x, y, start } of source.chunks(chunkRows)) {
     const s = await model.scoreFeatures(x)
     preds.set(s.scores, start * k)
     targets.set(y, start * k)
+    if (s.scoresStd) stds.set(s.scoresStd, start * k)
     for (let i = 0; i < x.rows; i++) {
       // The same rule as `rewardfit eval`: rows where every attribute with a nonzero weight is labelled.
       const t = rewardTarget(y.subarray(i * k, (i + 1) * k), w)
       if (!Number.isNaN(t)) {
         rewardTargets.push(t)
         rewardPreds.push(s.rewards[i])
+        if (s.std) rewardStds.push(s.std[i])
       }
     }
   }
   // Keys are user-named attributes: a null prototype keeps "__proto__" an ordinary key.
   const attributes: Record<string, RatingMetrics> = Object.create(null)
+  const intervals: Record<string, IntervalMetrics> = Object.create(null)
   names.forEach((name, a) => {
     const t = new Float64Array(source.rows)
     const p = new Float64Array(source.rows)
+    const sd = new Float64Array(source.rows)
     for (let i = 0; i < source.rows; i++) {
       t[i] = targets[i * k + a]
       p[i] = preds[i * k + a]
+      if (withStd) sd[i] = stds[i * k + a]
     }
     attributes[name] = ratingMetrics(t, p)
+    if (withStd) intervals[name] = intervalMetrics(t, p, sd)
   })
-  return { attributes, reward: ratingMetrics(rewardTargets, rewardPreds) }
+  const reward = ratingMetrics(rewardTargets, rewardPreds)
+  if (!withStd) return { attributes, reward }
+  intervals.reward = intervalMetrics(rewardTargets, rewardPreds, rewardStds)
+  return { attributes, reward, intervals }
 }

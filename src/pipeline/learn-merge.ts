@@ -78,7 +78,7 @@ export function withMerge(model: RewardModel, merge: Merge, report?: MergeFitRep
   const { merge: _old, ...rest } = model.config
   const spec = report ? { ...merge.spec, fit: report } : merge.spec
   const config: ModelConfig = merge.spec.type === 'fixed' ? rest : { ...rest, merge: spec }
-  return new RewardModel(config, model.head, model.featurizer, merge)
+  return new RewardModel(config, model.head, model.featurizer, merge, model.uncertainty)
 }
 
 export async function learnMerge(

@@ -9,6 +9,8 @@ import { OptionError } from '../errors.ts'
 import type { FeaturizerSpec } from '../featurize/featurizer.ts'
 import type { RidgeOptions } from '../fit/ridge.ts'
 import type { HubOptions } from '../hub/index.ts'
+import type { RidgeUncertaintyOptions } from '../model/fit-ridge-uncertainty.ts'
+import type { EnsembleOptions } from '../train/ensemble.ts'
 import type { EpochRecord, StepProgress, TrainOptions } from '../train/options.ts'
 
 export type HeadChoice = 'ridge' | 'linear' | 'mlp'
@@ -45,6 +47,10 @@ export interface TrainRewardModelOptions {
   /** 'ridge' = exact closed form, α chosen on validation; 'linear' / 'mlp' = mini-batch training. */
   head?: HeadChoice
   ridge?: RidgeOptions
+  /** linear / mlp: train `members` with different seeds (optionally on bootstrap resamples); their spread is the std. */
+  ensemble?: EnsembleOptions
+  /** Ridge: the predictive std's eigen form (rank, iterations); false = save no uncertainty. */
+  uncertainty?: RidgeUncertaintyOptions | false
   /** Mini-batch training options for 'linear' and 'mlp' (the head type comes from `head`). */
   training?: Omit<TrainOptions, 'head' | 'onEpoch' | 'onStep' | 'logPath'>
   /** The model folder to write. */
@@ -78,6 +84,8 @@ export const TRAIN_MODEL_DEFAULTS = {
   backboneOptions: {},
   head: 'ridge',
   ridge: {},
+  uncertainty: {},
+  ensemble: {},
   training: {},
   cacheDir: null,
   featureStore: null,

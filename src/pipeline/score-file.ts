@@ -16,6 +16,9 @@ export interface ScoredRow {
   index: number
   reward: number
   scores: Record<string, number>
+  /** The reward's predictive std and each attribute's, when the model has uncertainty. */
+  std?: number
+  scores_std?: Record<string, number>
 }
 
 export async function* scoreFile(
@@ -38,7 +41,15 @@ export async function* scoreFile(
   async function* flush(): AsyncGenerator<ScoredRow> {
     const s = await model.score(batch, batchSize)
     const objects = model.scoreObjects(s)
-    for (let i = 0; i < batch.length; i++) yield { index: index++, reward: s.rewards[i], scores: objects[i] }
+    const stds = model.stdObjects(s)
+    for (let i = 0; i < batch.length; i++) {
+      const row: ScoredRow = { index: index++, reward: s.rewards[i], scores: objects[i] }
+      if (s.std && stds) {
+        row.std = s.std[i]
+        row.scores_std = stds[i]
+      }
+      yield row
+    }
     batch = []
   }
   for await (const e of rows) {

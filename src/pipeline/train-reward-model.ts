@@ -21,20 +21,23 @@ import { scalesFor } from '../data/scale.ts'
 import { readRatingSplits, type Split, type SplitFiles } from '../data/split.ts'
 import { parseWeights } from '../data/weights.ts'
 import { openFeaturized, ShardedFeatureStore } from '../distributed/sharded-store.ts'
-import { RewardfitError } from '../errors.ts'
+import { OptionError, RewardfitError } from '../errors.ts'
 import type { FeaturizerSpec } from '../featurize/featurizer.ts'
 import { createFeaturizer, parseBackbone } from '../featurize/registry.ts'
 import { accumulateRidge, fitRidge } from '../fit/ridge.ts'
 import type { Head } from '../heads/head.ts'
 import { headFromParams } from '../heads/registry.ts'
 import { FORMAT_VERSION, type ModelConfig, type TargetStats } from '../model/config.ts'
+import { fitEnsembleUncertainty } from '../model/fit-ensemble-uncertainty.ts'
+import { fitRidgeUncertainty } from '../model/fit-ridge-uncertainty.ts'
 import { RewardModel } from '../model/reward-model.ts'
 import { saveRewardModel } from '../model/save-model.ts'
 import { type SideFeatures, sideFeatureStats, standardizeInto, withSideFeatures } from '../model/side-features.ts'
+import type { Uncertainty } from '../model/uncertainty.ts'
 import { cachedFeatureStore, type StoreRow } from '../store/build-store.ts'
 import type { FeatureStore } from '../store/feature-store.ts'
+import { resolveEnsembleOptions, trainEnsemble } from '../train/ensemble.ts'
 import type { EpochRecord } from '../train/options.ts'
-import { train } from '../train/train.ts'
 import { localDataFiles } from './data-files.ts'
 import { evaluateSource, type SplitMetrics } from './evaluate-source.ts'
 import { type ResolvedTrainModelOptions, resolveTrainModelOptions, type TrainRewardModelOptions } from './options.ts'
@@ -149,7 +152,14 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
       ...(side ? { sideFeatures: side } : {}),
       data: dataMappingOf(data),
     }
-    const model = new RewardModel(config, fit.head, side ? withSideFeatures(featurizer, side) : featurizer)
+    if (fit.uncertainty) config.uncertainty = fit.uncertainty.spec
+    const model = new RewardModel(
+      config,
+      fit.head,
+      side ? withSideFeatures(featurizer, side) : featurizer,
+      undefined,
+      fit.uncertainty ?? null,
+    )
 
     const metrics: TrainRewardModelResult['metrics'] = {}
     for (const split of ['val', 'test'] as const) {
@@ -284,6 +294,7 @@ interface FittedHead {
   history: EpochRecord[]
   alphas?: number[]
   bestEpoch?: number
+  uncertainty?: Uncertainty
 }
 
 async function fitHead(
@@ -294,12 +305,28 @@ async function fitHead(
 ): Promise<FittedHead> {
   const total = trainStore.rows
   if (o.head === 'ridge') {
+    if (resolveEnsembleOptions(o.ensemble).members > 1) {
+      throw new OptionError(
+        'ensemble',
+        o.ensemble.members,
+        '1 with the ridge head (its std is exact); use --head linear or mlp for an ensemble',
+      )
+    }
     const t0 = performance.now()
     o.onProgress?.({ stage: 'fit', done: 0, total })
     const acc = await ridgeStatistics(trainStore)
     const validation = valStore ? await ridgeStatistics(valStore) : undefined
     const fit = await fitRidge(acc, { ...o.ridge, validation })
     for (const w of fit.warnings) warn(w)
+    // σ is recalibrated on validation residuals; without validation, training residuals give the correlation only.
+    const uncertainty =
+      o.uncertainty === false
+        ? undefined
+        : await fitRidgeUncertainty(acc, fit, {
+            ...o.uncertainty,
+            residuals: valStore ?? trainStore,
+            calibrate: !!valStore,
+          })
     o.onProgress?.({ stage: 'fit', done: total, total })
     const spec = { type: 'linear' as const, inputDim: trainStore.dim, outputs: trainStore.attributes }
     const head = headFromParams(spec, fit.params, 'ridge fit')
@@ -323,28 +350,47 @@ async function fitHead(
       headInfo: { solver: `ridge-${fit.solverUsed}`, alphas: fit.alphas, alphaSelection: fit.selection },
       history: [record],
       alphas: fit.alphas,
+      uncertainty,
     }
   }
   const history: EpochRecord[] = []
-  const res = await train(
-    { train: await inMemoryIfSmall(trainStore), val: valStore ? await inMemoryIfSmall(valStore) : undefined },
-    {
-      ...o.training,
-      head: o.head,
-      lossWeights: o.training.lossWeights ?? null,
-      onEpoch: (r) => {
-        history.push(r)
-        o.onEpoch?.(r)
-      },
-      onStep: (p) => o.onProgress?.({ stage: 'fit', done: p.rows, total: p.totalRows }),
+  const ensemble = resolveEnsembleOptions(o.ensemble)
+  const data = { train: await inMemoryIfSmall(trainStore), val: valStore ? await inMemoryIfSmall(valStore) : undefined }
+  let member = 0
+  let started = false
+  const { members } = await trainEnsemble(data, {
+    ...o.training,
+    ...ensemble,
+    head: o.head,
+    lossWeights: o.training.lossWeights ?? null,
+    onEpoch: (r) => {
+      // The log holds member 0's epochs (the saved head); other members report progress only.
+      if (r.epoch === 1 && started) member++
+      started = true
+      if (member === 0) history.push(r)
+      o.onEpoch?.(r)
     },
-  )
+    onStep: (p) => o.onProgress?.({ stage: 'fit', done: p.rows, total: p.totalRows }),
+  })
+  const res = members[0]
+  const uncertainty =
+    members.length > 1
+      ? await fitEnsembleUncertainty(members, {
+          bootstrap: ensemble.bootstrap,
+          residuals: data.val ?? data.train,
+          calibration: data.val ? 'validation' : 'training',
+        })
+      : undefined
   return {
     head: res.head,
     targetStats: res.targetStats,
-    headInfo: { solver: o.training.optimizer ?? 'adamw' },
+    headInfo: {
+      solver: o.training.optimizer ?? 'adamw',
+      ...(members.length > 1 ? { ensemble: { members: members.length, bootstrap: ensemble.bootstrap } } : {}),
+    },
     history,
     bestEpoch: res.bestEpoch,
+    uncertainty,
   }
 }
 

@@ -1,11 +1,13 @@
 /**
  * One model's part of the report: per evaluated column (each attribute and the merged reward) a
- * scatter of prediction against target, a residual histogram and a calibration curve; the training
+ * scatter of prediction against target, a residual histogram and a calibration curve (with
+ * uncertainty also interval coverage against nominal and |error| against std); the training
  * curves; preference accuracy per subset; and the worst-predicted rows and pairs with their texts.
  *
  * @example
  *   ratingCharts(evaluation.ratings.predictions, evaluation.ratings.report)   // '<div class="charts">…'
  */
+import type { IntervalMetrics } from '../eval/interval-metrics.ts'
 import type { RatingPredictions } from '../eval/predict-ratings.ts'
 import type { ScoredPairs } from '../eval/score-pairs.ts'
 import type { PairReport } from '../eval/summarize-pairs.ts'
@@ -78,10 +80,39 @@ export function ratingCharts(p: RatingPredictions, report: RatingReport): string
           diagonal: true,
         },
       ),
+      col.intervals && c.std ? uncertaintyCharts(name, c, col.intervals) : '',
       '</div></div>',
     )
   })
   return out.join('')
+}
+
+/** Coverage (observed against nominal: on the diagonal when calibrated) and |error| against std. */
+function uncertaintyCharts(name: string, c: Column, iv: IntervalMetrics): string {
+  const std = c.std as Float64Array
+  const pts: Point[] = []
+  for (let i = 0; i < c.targets.length; i++) {
+    if (!Number.isNaN(c.targets[i])) pts.push({ x: std[i], y: Math.abs(c.predictions[i] - c.targets[i]) })
+  }
+  const thinned =
+    pts.length <= MAX_SCATTER_POINTS
+      ? pts
+      : Array.from({ length: MAX_SCATTER_POINTS }, (_, j) => pts[Math.floor((j * pts.length) / MAX_SCATTER_POINTS)])
+  return (
+    lineChart([{ name: 'observed coverage', points: iv.levels.map((l) => ({ x: l.level, y: l.coverage })) }], {
+      title: `${name}: interval coverage`,
+      xLabel: 'nominal coverage',
+      yLabel: 'observed coverage',
+      diagonal: true,
+      xDomain: [0, 1],
+      yDomain: [0, 1],
+    }) +
+    scatterChart(thinned, {
+      title: `${name}: |error| vs std (Spearman ${fmt(iv.spearman_error_std, 3)})`,
+      xLabel: 'predictive std',
+      yLabel: '|prediction − target|',
+    })
+  )
 }
 
 function allResiduals(c: Column): number[] {

@@ -4,7 +4,7 @@
  *
  *   POST /v1/score    {"items": [{"prompt", "response"}]}         → {"rewards": [r], "scores": [{NAME: s}]}
  *   POST /get_reward  {"query": [prompt+response], "prompts"?: [p]} → {"rewards": [r], "scores": [r]}  (OpenRLHF)
- *   POST /v1/rank     {"prompt", "responses": [y], "top_k"?: n}     → {"ranking": [{rank, index, response, reward, scores}]}
+ *   POST /v1/rank     {"prompt", "responses": [y], "top_k"?: n, "by"?: "mean"|"lcb"} → {"ranking": [{rank, index, response, reward, scores}]}
  *   GET  /v1/model, /v1/model/files/{config.json,head.safetensors}, /healthz, /metrics, / (the page)
  *
  * Scoring requests go through one MicroBatcher, so requests that arrive together share a
@@ -216,7 +216,7 @@ export function buildServer(model: RewardModel, options: BuildServerOptions = {}
   })
 
   app.post('/v1/rank', async (req) => {
-    const { prompt, responses, top_k } = parseBody(rankRequest, req.body, ['responses'], o.maxItems)
+    const { prompt, responses, top_k, by } = parseBody(rankRequest, req.body, ['responses'], o.maxItems)
     checkLimits(
       'responses',
       responses.length,
@@ -225,7 +225,7 @@ export function buildServer(model: RewardModel, options: BuildServerOptions = {}
     )
     const scored = await batcher.submit(responses.map((response) => ({ prompt, response })))
     counted(req, responses.length)
-    return rankResponse(model.attributes, responses, scored, top_k)
+    return rankResponse(model.attributes, responses, scored, top_k, by)
   })
 
   const card = modelCard(model.config)
@@ -243,6 +243,15 @@ export function buildServer(model: RewardModel, options: BuildServerOptions = {}
     return reply
       .type('application/octet-stream')
       .send(Buffer.from(headBytes.buffer, headBytes.byteOffset, headBytes.byteLength))
+  })
+  let uncertaintyBytes: Uint8Array | null = null
+  app.get('/v1/model/files/uncertainty.safetensors', async (_req, reply) => {
+    const u = model.uncertainty
+    if (!u) return reply.code(404).send({ error: { message: 'this model has no uncertainty', field: null } })
+    uncertaintyBytes ??= encodeSafetensors(u.params, { rewardfit: 'uncertainty' })
+    return reply
+      .type('application/octet-stream')
+      .send(Buffer.from(uncertaintyBytes.buffer, uncertaintyBytes.byteOffset, uncertaintyBytes.byteLength))
   })
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/metrics', async (_req, reply) =>

@@ -132,11 +132,16 @@ export class MicroBatcher {
     let offset = 0
     for (const p of batch) {
       const n = p.pairs.length
-      p.resolve({
+      const part: Scored = {
         rewards: scored.rewards.slice(offset, offset + n),
         scores: scored.scores.slice(offset * k, (offset + n) * k),
         ...(scored.weights && { weights: scored.weights.slice(offset * k, (offset + n) * k) }),
-      })
+      }
+      if (scored.std && scored.scoresStd) {
+        part.std = scored.std.slice(offset, offset + n)
+        part.scoresStd = scored.scoresStd.slice(offset * k, (offset + n) * k)
+      }
+      p.resolve(part)
       offset += n
     }
   }

@@ -29,3 +29,25 @@ test('rankScored keeps the best topK; a topK above n keeps all; a bad topK is an
     /invalid topK: 0; expected a positive integer/,
   )
 })
+
+test('by lcb sorts by reward − 1.645·std and reports std, lcb and scores_std; without std it is an OptionError', () => {
+  const withStd = {
+    ...scored,
+    std: Float64Array.of(0.1, 2, 0.1, 0.1),
+    scoresStd: Float64Array.of(0.1, 0.1, 2, 2, 0.1, 0.1, 0.1, 0.1),
+  }
+  const mean = rankScored(['a', 'b', 'c', 'd'], withStd, ['x', 'y'])
+  assert.deepEqual(
+    mean.map((x) => x.index),
+    [1, 3, 2, 0],
+  )
+  const lcb = rankScored(['a', 'b', 'c', 'd'], withStd, ['x', 'y'], { by: 'lcb' })
+  // b's reward ties d's, but b is far less certain: 3 − 1.645·2 < 2 − 1.645·0.1 < 3 − 1.645·0.1.
+  assert.deepEqual(
+    lcb.map((x) => x.index),
+    [3, 2, 0, 1],
+  )
+  assert.ok(Math.abs((lcb[0].lcb as number) - (3 - 1.6448536269514722 * 0.1)) < 1e-12)
+  assert.deepEqual(lcb[3].scores_std, { x: 2, y: 2 })
+  assert.throws(() => rankScored(['a'], scored, ['x', 'y'], { by: 'lcb' }), /no uncertainty/)
+})

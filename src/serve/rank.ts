@@ -10,9 +10,19 @@
 import { OptionError } from '../errors.ts'
 import type { Scored } from '../model/reward-model.ts'
 
+/** z of the one-sided 95% lower confidence bound, Φ⁻¹(0.95). */
+export const LCB_Z = 1.6448536269514722
+
+export type RankBy = 'mean' | 'lcb'
+
 export interface RankOptions {
   /** Keep the best topK responses; all when unset. More than there are responses keeps all. Range [1, ∞). */
   topK?: number
+  /**
+   * 'mean': by reward. 'lcb': by the lower confidence bound reward − 1.645·std, so that a response
+   * unlike anything the model was trained on (large std) does not win on a lucky guess.
+   */
+  by?: RankBy
 }
 
 export interface RankedResponse {
@@ -23,6 +33,10 @@ export interface RankedResponse {
   response: string
   reward: number
   scores: Record<string, number>
+  /** With a model that has uncertainty: the reward's std, its lower bound, and each attribute's std. */
+  std?: number
+  lcb?: number
+  scores_std?: Record<string, number>
 }
 
 export function rankScored(
@@ -31,16 +45,34 @@ export function rankScored(
   attributes: string[],
   options: RankOptions = {},
 ): RankedResponse[] {
-  const { topK } = options
+  const { topK, by = 'mean' } = options
   if (topK !== undefined && !(Number.isSafeInteger(topK) && topK >= 1))
     throw new OptionError('topK', topK, 'a positive integer')
+  if (by !== 'mean' && by !== 'lcb') throw new OptionError('by', by, "'mean' or 'lcb'")
+  const { std, scoresStd } = scored
+  if (by === 'lcb' && !std) {
+    throw new OptionError(
+      'by',
+      by,
+      "'mean': this model has no uncertainty (an older folder or a head without it); retrain with the ridge head to rank by lcb",
+    )
+  }
   const k = attributes.length
-  const order = responses.map((_, i) => i).sort((a, b) => scored.rewards[b] - scored.rewards[a] || a - b)
-  return order.slice(0, topK ?? order.length).map((i, r) => ({
-    rank: r + 1,
-    index: i,
-    response: responses[i],
-    reward: scored.rewards[i],
-    scores: Object.fromEntries(attributes.map((name, a) => [name, scored.scores[i * k + a]])),
-  }))
+  const key = std && by === 'lcb' ? (i: number) => scored.rewards[i] - LCB_Z * std[i] : (i: number) => scored.rewards[i]
+  const order = responses.map((_, i) => i).sort((a, b) => key(b) - key(a) || a - b)
+  return order.slice(0, topK ?? order.length).map((i, r) => {
+    const out: RankedResponse = {
+      rank: r + 1,
+      index: i,
+      response: responses[i],
+      reward: scored.rewards[i],
+      scores: Object.fromEntries(attributes.map((name, a) => [name, scored.scores[i * k + a]])),
+    }
+    if (std && scoresStd) {
+      out.std = std[i]
+      out.lcb = scored.rewards[i] - LCB_Z * std[i]
+      out.scores_std = Object.fromEntries(attributes.map((name, a) => [name, scoresStd[i * k + a]]))
+    }
+    return out
+  })
 }

@@ -33,6 +33,8 @@ export const rankRequest = z.object({
   prompt: z.string(),
   responses: z.array(z.string()).min(1),
   top_k: z.number().int().min(1).optional(),
+  /** 'lcb' sorts by reward − 1.645·std (needs a model with uncertainty). */
+  by: z.enum(['mean', 'lcb']).optional(),
 })
 
 /**

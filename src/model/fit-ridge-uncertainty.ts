@@ -1,0 +1,180 @@
+/**
+ * Builds a ridge head's predictive uncertainty (ridge-uncertainty.ts) from the training statistics
+ * it was fitted on: the eigen form of each missing-label pattern's centred Gram, σ per attribute
+ * from the training residuals, then σ recalibrated and the residual correlation measured on the
+ * validation split (or, without one, the correlation on the training split and σ left as is).
+ *
+ * @example
+ *   const fit = await fitRidge(train, { validation: valAcc })
+ *   const u = await fitRidgeUncertainty(train, fit, { residuals: valStore, calibrate: true })
+ *   u.spec.attributes[0].sigma   // calibrated noise std, rating scale
+ */
+import type { Matrix } from '../compute/matrix.ts'
+import type { BatchSource } from '../core/batch-source.ts'
+import type { ParamSet } from '../core/tensor.ts'
+import { OptionError } from '../errors.ts'
+import type { RidgeAccumulator } from '../linalg/ridge-accumulator.ts'
+import { topEigen } from '../linalg/top-eigen.ts'
+import type { TargetStats } from './config.ts'
+import {
+  groupTensor,
+  RidgeUncertainty,
+  type RidgeUncertaintyAttribute,
+  type RidgeUncertaintyGroup,
+} from './ridge-uncertainty.ts'
+
+export interface RidgeUncertaintyOptions {
+  /**
+   * Eigenpairs kept per missing-label pattern; the form is exact when the training rows number at
+   * most this + 1 or the width reaches the feature count. Range [1, ∞).
+   */
+  rank?: number
+  /** Power iterations of the eigen solver beyond the first product. Range [0, 20]. */
+  iterations?: number
+}
+
+export const RIDGE_UNCERTAINTY_DEFAULTS = { rank: 256, iterations: 3 } satisfies Required<RidgeUncertaintyOptions>
+
+export function resolveRidgeUncertaintyOptions(o: RidgeUncertaintyOptions = {}): Required<RidgeUncertaintyOptions> {
+  const r = { ...RIDGE_UNCERTAINTY_DEFAULTS }
+  if (o.rank !== undefined) r.rank = o.rank
+  if (o.iterations !== undefined) r.iterations = o.iterations
+  if (!Number.isInteger(r.rank) || r.rank < 1) throw new OptionError('uncertaintyRank', r.rank, 'an integer >= 1')
+  if (!Number.isInteger(r.iterations) || r.iterations < 0 || r.iterations > 20) {
+    throw new OptionError('uncertaintyIterations', r.iterations, 'an integer in [0, 20]')
+  }
+  return r
+}
+
+/** What fitRidge returns that the uncertainty needs. */
+export interface FittedRidge {
+  params: ParamSet
+  targetStats: TargetStats[]
+  alphas: number[]
+}
+
+export interface FitRidgeUncertaintyInput extends RidgeUncertaintyOptions {
+  /** Rows whose residuals measure the correlation (and σ when `calibrate`); usually validation. */
+  residuals?: BatchSource
+  /** Recalibrate σ on `residuals` (true for a held-out split, false for the training split). */
+  calibrate?: boolean
+}
+
+export async function fitRidgeUncertainty(
+  train: RidgeAccumulator,
+  fit: FittedRidge,
+  input: FitRidgeUncertaintyInput = {},
+): Promise<RidgeUncertainty> {
+  const o = resolveRidgeUncertaintyOptions({ rank: input.rank, iterations: input.iterations })
+  const d = train.dim
+  const k = train.attributes
+  const params: ParamSet = {}
+  const groups: RidgeUncertaintyGroup[] = []
+  const attributes: RidgeUncertaintyAttribute[] = new Array(k)
+  const w = fit.params['linear.weight'].data
+  const b = fit.params['linear.bias'].data
+  for (const attrs of train.maskGroups) {
+    const g = groups.length
+    const st = await train.attributeStats(attrs[0])
+    const n = st.count
+    const mean = st.colSum.map((v) => v / n)
+    const C = st.gram
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) C[i * d + j] -= mean[i] * st.colSum[j]
+    // The centred Gram of n rows has rank ≤ n − 1: with n ≤ width nothing is left out.
+    const width = Math.min(o.rank, d, n)
+    const eig = await topEigen(C, d, width, o.iterations)
+    const exact = width === d || n <= width
+    const tail = exact ? 0 : eig.tail
+    groups.push({ rows: n, width, tail, exact })
+    params[groupTensor(g, 'mean')] = { shape: [d], data: Float32Array.from(mean) }
+    params[groupTensor(g, 'vectors')] = { shape: [width, d], data: Float32Array.from(eig.vectors) }
+    params[groupTensor(g, 'values')] = { shape: [width], data: Float32Array.from(eig.values) }
+    for (const a of attrs) {
+      const alpha = fit.alphas[a]
+      let df = 1
+      for (const e of eig.values) df += e / (e + alpha)
+      if (tail > 0) df += ((d - width) * tail) / (tail + alpha)
+      const { std, mean: mu } = fit.targetStats[a]
+      const u = new Float64Array(d)
+      for (let j = 0; j < d; j++) u[j] = w[a * d + j] * std
+      const sse = (await train.sumSquaredErrors(a, u, [std * b[a] + mu]))[0]
+      const sigmaTrain = Math.sqrt(sse / Math.max(1, n - df))
+      attributes[a] = {
+        group: g,
+        alpha,
+        sigma: sigmaTrain,
+        sigmaTrain,
+        df,
+        calibration: 'training',
+        calibrationRows: 0,
+      }
+    }
+  }
+  const identity: number[][] = Array.from({ length: k }, (_, a) =>
+    Array.from({ length: k }, (_, c) => (a === c ? 1 : 0)),
+  )
+  const spec = { type: 'ridge' as const, groups, attributes, correlation: identity }
+  if (!input.residuals) return new RidgeUncertainty(spec, params, d)
+  const stats = await residualStats(new RidgeUncertainty(spec, params, d), fit, input.residuals)
+  for (let a = 0; a < k; a++) {
+    const n = stats.counts[a * k + a]
+    if (input.calibrate && n > 0) {
+      attributes[a].sigma = Math.sqrt(stats.sums[a * k + a] / n)
+      attributes[a].calibration = 'validation'
+      attributes[a].calibrationRows = n
+    }
+  }
+  spec.correlation = identity.map((row, a) =>
+    row.map((v, c) => {
+      if (a === c || stats.counts[a * k + c] < 3) return v
+      const den = Math.sqrt(stats.pairSq[a * k + c] * stats.pairSq[c * k + a])
+      return den > 0 ? stats.sums[a * k + c] / den : 0
+    }),
+  )
+  return new RidgeUncertainty(spec, params, d)
+}
+
+/**
+ * One pass over `source`: u = (y − ŷ)/√(1 + h) per attribute; Σ u_a·u_b, Σ u_a² over the rows
+ * labelled for both (pairSq[a, b]), and those row counts, all [k, k].
+ */
+async function residualStats(u: RidgeUncertainty, fit: FittedRidge, source: BatchSource) {
+  const k = u.attributes
+  const d = u.dim
+  const sums = new Float64Array(k * k)
+  const pairSq = new Float64Array(k * k)
+  const counts = new Float64Array(k * k)
+  const w = fit.params['linear.weight'].data
+  const bias = fit.params['linear.bias'].data
+  for await (const batch of source.chunks(2048)) {
+    const x: Matrix = batch.x
+    const n = x.rows
+    const h = await u.leverage(x)
+    const r = new Float64Array(n * k)
+    for (let i = 0; i < n; i++) {
+      for (let a = 0; a < k; a++) {
+        const y = batch.y[i * k + a]
+        if (Number.isNaN(y)) {
+          r[i * k + a] = Number.NaN
+          continue
+        }
+        let s = bias[a]
+        for (let j = 0; j < d; j++) s += w[a * d + j] * x.data[i * d + j]
+        const { mean, std } = fit.targetStats[a]
+        r[i * k + a] = (y - (mean + std * s)) / Math.sqrt(1 + h[i * k + a])
+      }
+      for (let a = 0; a < k; a++) {
+        const ra = r[i * k + a]
+        if (Number.isNaN(ra)) continue
+        for (let c = 0; c < k; c++) {
+          const rc = r[i * k + c]
+          if (Number.isNaN(rc)) continue
+          sums[a * k + c] += ra * rc
+          pairSq[a * k + c] += ra * ra
+          counts[a * k + c]++
+        }
+      }
+    }
+  }
+  return { sums, pairSq, counts }
+}

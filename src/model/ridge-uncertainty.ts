@@ -1,0 +1,189 @@
+/**
+ * The predictive standard deviation of a ridge head: the posterior predictive of the Bayesian
+ * linear model whose MAP estimate ridge is (prior w ~ N(0, σ²/α·I), flat prior on the intercept,
+ * noise N(0, σ²)). For attribute a, with x̄ₐ the mean and X̃ₐ the centred rows labelled for a:
+ *
+ *     var_a(x) = σₐ² · (1 + hₐ(x)),   hₐ(x) = 1/nₐ + zᵀ·(X̃ₐᵀX̃ₐ + αₐ·I)⁻¹·z,   z = x − x̄ₐ
+ *
+ * which is σ²(1 + x̃ᵀ(X̃ᵀX̃ + αI)⁻¹x̃) with the intercept as an unpenalized column [1, x], written in
+ * centred form. The inverse is stored as the eigen form of X̃ₐᵀX̃ₐ shared by every attribute with
+ * the same missing-label pattern (αₐ differs per attribute, the eigenvectors do not): the leading
+ * `width` eigenpairs (V, e) and the mean `tail` of the rest, so that
+ *
+ *     zᵀ(C + αI)⁻¹z = ‖z‖²/(tail + α) + Σⱼ (vⱼᵀz)² · (1/(eⱼ + α) − 1/(tail + α))
+ *
+ * This is exact when C has rank ≤ width (fewer training rows than width: the dual case) or
+ * width = d; otherwise the spectrum beyond `width` is replaced by its mean (see top-eigen.ts).
+ * Scoring costs one [n, d]×[d, width] product per pattern, beside the head's [n, d]×[d, k].
+ *
+ * σₐ is first the training estimate SSE/(nₐ − df), df = 1 + Σ e/(e + α), then recalibrated on the
+ * validation split: σₐ² = mean over validation rows of (y − ŷ)² / (1 + hₐ(x)), so Gaussian
+ * intervals ŷ ± z_q·std have their stated coverage on data like the validation split. The merged
+ * reward's variance is Σ_ab w_a·w_b·ρ_ab·std_a·std_b, ρ the attributes' residual correlation.
+ *
+ * @example
+ *   const u = ridgeUncertaintyFromParams(config.uncertainty, params)
+ *   const std = await u.attributeStd(x)     // [n, k] on the rating scale
+ */
+import { gemm } from '../compute/matmul.ts'
+import type { Matrix } from '../compute/matrix.ts'
+import type { ParamSet } from '../core/tensor.ts'
+import type { UncertainPrediction } from './ensemble-uncertainty.ts'
+import { mergedStd } from './merged-std.ts'
+
+export interface RidgeUncertaintyGroup {
+  /** Rows labelled for the attributes of this missing-label pattern. */
+  rows: number
+  /** Eigenpairs kept. */
+  width: number
+  /** Mean eigenvalue of the directions not kept (0 when the form is exact). */
+  tail: number
+  /** Whether the eigen form is exact (rank ≤ width or width = d). */
+  exact: boolean
+}
+
+export interface RidgeUncertaintyAttribute {
+  /** Index into `groups`. */
+  group: number
+  alpha: number
+  /** Noise std on the rating scale used for intervals (the calibrated one when there was validation data). */
+  sigma: number
+  /** The training-split estimate, SSE / (n − df). */
+  sigmaTrain: number
+  /** Effective degrees of freedom of the fit, 1 + Σ e/(e + α). */
+  df: number
+  /** 'validation' when σ was recalibrated there (rows used in `calibrationRows`), else 'training'. */
+  calibration: 'validation' | 'training'
+  calibrationRows: number
+}
+
+export interface RidgeUncertaintySpec {
+  type: 'ridge'
+  groups: RidgeUncertaintyGroup[]
+  attributes: RidgeUncertaintyAttribute[]
+  /** [k][k] correlation of the attributes' standardized residuals (identity when unknown). */
+  correlation: number[][]
+}
+
+/** Tensor names in uncertainty.safetensors for pattern g. */
+export const groupTensor = (g: number, what: 'mean' | 'vectors' | 'values') => `ridge.${g}.${what}`
+
+/** The loaded form: per pattern mean [d], vectors [width, d] (float32), values [width], and V·x̄. */
+interface LoadedGroup extends RidgeUncertaintyGroup {
+  mean: Float64Array
+  vectors: Matrix
+  values: Float64Array
+  vMean: Float64Array
+  meanNorm2: number
+}
+
+export class RidgeUncertainty {
+  readonly kind = 'ridge'
+  private readonly loaded: LoadedGroup[]
+
+  constructor(
+    readonly spec: RidgeUncertaintySpec,
+    readonly params: ParamSet,
+    readonly dim: number,
+  ) {
+    this.loaded = spec.groups.map((g, i) => {
+      const mean = Float64Array.from(params[groupTensor(i, 'mean')].data)
+      const vt = params[groupTensor(i, 'vectors')]
+      const values = Float64Array.from(params[groupTensor(i, 'values')].data)
+      const vMean = new Float64Array(g.width)
+      for (let j = 0; j < g.width; j++) {
+        let s = 0
+        for (let c = 0; c < dim; c++) s += vt.data[j * dim + c] * mean[c]
+        vMean[j] = s
+      }
+      let meanNorm2 = 0
+      for (let c = 0; c < dim; c++) meanNorm2 += mean[c] * mean[c]
+      return { ...g, mean, vectors: { rows: g.width, cols: dim, data: vt.data }, values, vMean, meanNorm2 }
+    })
+  }
+
+  get attributes(): number {
+    return this.spec.attributes.length
+  }
+
+  /**
+   * Per pattern: the projections P = (x − x̄)·Vᵀ [n, width] and ‖x − x̄‖² [n]. The quantities
+   * `leverage` and `select` (the rank-one posterior updates) are built from.
+   */
+  async project(x: Matrix): Promise<{ p: Float64Array; z2: Float64Array }[]> {
+    const n = x.rows
+    const d = this.dim
+    const out: { p: Float64Array; z2: Float64Array }[] = []
+    for (const g of this.loaded) {
+      const w = g.width
+      const xv = (await gemm(x, g.vectors, { transB: true })).data
+      const p = new Float64Array(n * w)
+      for (let i = 0; i < n; i++) for (let j = 0; j < w; j++) p[i * w + j] = xv[i * w + j] - g.vMean[j]
+      const z2 = new Float64Array(n)
+      for (let i = 0; i < n; i++) {
+        let xx = 0
+        let xm = 0
+        const row = i * d
+        for (let c = 0; c < d; c++) {
+          const v = x.data[row + c]
+          xx += v * v
+          xm += v * g.mean[c]
+        }
+        z2[i] = Math.max(0, xx - 2 * xm + g.meanNorm2)
+      }
+      out.push({ p, z2 })
+    }
+    return out
+  }
+
+  /** x̄ of pattern g (the labelled rows' mean). */
+  groupMean(g: number): Float64Array {
+    return this.loaded[g].mean
+  }
+
+  /** Coefficients of the quadratic form for attribute a: cⱼ = 1/(eⱼ + α) − iso, iso = 1/(tail + α). */
+  coefficients(a: number): { c: Float64Array; iso: number; group: number; rows: number } {
+    const { group, alpha } = this.spec.attributes[a]
+    const g = this.loaded[group]
+    const iso = g.tail + alpha > 0 ? 1 / (g.tail + alpha) : 0
+    const c = g.values.map((e) => 1 / (e + alpha) - iso)
+    return { c, iso, group, rows: g.rows }
+  }
+
+  /** hₐ(x) = 1/nₐ + zᵀ(C + αI)⁻¹z per row and attribute: [n, k]. */
+  async leverage(x: Matrix): Promise<Float64Array> {
+    const n = x.rows
+    const k = this.attributes
+    const proj = await this.project(x)
+    const h = new Float64Array(n * k)
+    for (let a = 0; a < k; a++) {
+      const { c, iso, group, rows } = this.coefficients(a)
+      const { p, z2 } = proj[group]
+      const w = c.length
+      for (let i = 0; i < n; i++) {
+        let q = iso * z2[i]
+        for (let j = 0; j < w; j++) {
+          const v = p[i * w + j]
+          q += c[j] * v * v
+        }
+        h[i * k + a] = 1 / rows + Math.max(0, q)
+      }
+    }
+    return h
+  }
+
+  /** The head's scores (kept) with their std and the merged reward's. */
+  async predict(x: Matrix, weights: ArrayLike<number>, headScores?: Float64Array): Promise<UncertainPrediction> {
+    const scoresStd = await this.attributeStd(x)
+    const scores = headScores ?? new Float64Array(scoresStd.length)
+    return { scores, scoresStd, rewardStd: mergedStd(scoresStd, weights, this.spec.correlation) }
+  }
+
+  /** Predictive std on the rating scale, σₐ·√(1 + hₐ(x)): [n, k]. */
+  async attributeStd(x: Matrix): Promise<Float64Array> {
+    const h = await this.leverage(x)
+    const k = this.attributes
+    for (let i = 0; i < h.length; i++) h[i] = this.spec.attributes[i % k].sigma * Math.sqrt(1 + h[i])
+    return h
+  }
+}
