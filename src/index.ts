@@ -13,7 +13,7 @@
 export { gemm } from './compute/matmul.ts'
 export { type Matrix, matrix } from './compute/matrix.ts'
 export { Rng } from './compute/rng.ts'
-export { type BatchSource, groupedSource, matrixSource } from './core/batch-source.ts'
+export { type BatchSource, groupedSource, matrixSource, mixedSource } from './core/batch-source.ts'
 export { decodeSafetensors, encodeSafetensors } from './core/safetensors.ts'
 export type { ParamSet, Tensor } from './core/tensor.ts'
 // Data
@@ -89,6 +89,7 @@ export {
   type PairwiseLossOptions,
   pairwiseLoss,
 } from './objectives/bradley-terry.ts'
+export { type CombinedObjectiveOptions, combinedObjective } from './objectives/combined.ts'
 export type { Objective, ValidationResult } from './objectives/objective.ts'
 export {
   isLabel,
@@ -100,7 +101,22 @@ export {
 } from './objectives/rating.ts'
 export { createObjective, type ObjectiveSpec, type ObjectiveType, objectives } from './objectives/registry.ts'
 // The whole jobs
-export { TRAIN_MODEL_DEFAULTS, type TrainRewardModelOptions } from './pipeline/options.ts'
+export {
+  type ObjectiveChoice,
+  TRAIN_MODEL_DEFAULTS,
+  type TrainRewardModelOptions,
+} from './pipeline/options.ts'
+export {
+  PAIR_LABELS,
+  pairFeatures,
+  pairRows,
+  pairSource,
+  pairStores,
+  pairsFromRatings,
+  readPairSplits,
+  type TrainingPair,
+} from './pipeline/pair-data.ts'
+export { evaluatePairSource, type PairSplitMetrics } from './pipeline/pair-metrics.ts'
 export { type ScoredRow, scoreFile } from './pipeline/score-file.ts'
 export { type SelectedRow, type SelectPoolOptions, selectFromPool } from './pipeline/select-pool.ts'
 export { type TrainRewardModelResult, trainRewardModel } from './pipeline/train-reward-model.ts'

@@ -6,7 +6,14 @@ import type { Command } from 'commander'
 import { SPLIT_DEFAULTS } from '../data/split.ts'
 import type { FeaturizerSpec } from '../featurize/featurizer.ts'
 import { hubOptionsFromEnv } from '../hub/index.ts'
-import { HEAD_CHOICES, TRAIN_MODEL_DEFAULTS, type TrainRewardModelOptions } from '../pipeline/options.ts'
+import {
+  HEAD_CHOICES,
+  type HeadChoice,
+  OBJECTIVE_CHOICES,
+  type ObjectiveChoice,
+  TRAIN_MODEL_DEFAULTS,
+  type TrainRewardModelOptions,
+} from '../pipeline/options.ts'
 import { type TrainRewardModelResult, trainRewardModel } from '../pipeline/train-reward-model.ts'
 import { TRAIN_DEFAULTS } from '../train/options.ts'
 import { addDataFlags, type DataFlags, dataOptionsFrom } from './data-flags.ts'
@@ -17,7 +24,18 @@ import { choiceFlag, intFlag, numberFlag, numberListFlag } from './parse-flags.t
 import { stageProgress } from './stage-progress.ts'
 
 interface TrainFlags extends DataFlags {
-  data: string
+  data?: string
+  pairs?: string
+  pairsFromRatings?: boolean
+  objective: ObjectiveChoice
+  pairWeight?: number
+  center?: number
+  chosen?: string
+  rejected?: string
+  pairMargin?: string
+  pairLabel?: string
+  pairGroup?: string
+  l2?: number[]
   val?: string
   test?: string
   valFraction?: number
@@ -29,7 +47,7 @@ interface TrainFlags extends DataFlags {
   pooling?: string
   layer?: number
   quantize?: 'none' | 'int8'
-  head: 'ridge' | 'linear' | 'mlp'
+  head: HeadChoice
   alphas?: number[]
   hidden?: number[]
   activation?: 'gelu' | 'relu'
@@ -62,13 +80,57 @@ Examples:
   $ rewardfit train --data train.tsv --quote none --prompt original --response translation \\
       --targets z_mean --val dev.tsv --test test.tsv --head mlp --epochs 30 --out models/qe
   $ rewardfit train --data chats.jsonl --targets score --backbone onnx:./minilm --out models/chat
+  $ rewardfit train --pairs hh.jsonl --out models/bt                       # Bradley-Terry, exact (Newton)
+  $ rewardfit train --pairs hf:trl-lib/ultrafeedback_binarized:train --head mlp --out models/bt-mlp
+  $ rewardfit train --data ratings.jsonl --targets score --pairs prefs.parquet --pair-weight 0.5 --out models/both
+  $ rewardfit train --data hanna.jsonl --response story --group prompt_id --scale 1:5 \
+      --targets relevance,coherence,empathy,surprise,engagement,complexity --pairs-from-ratings --out models/hanna-bt
 `
 
 export function registerTrainCommand(program: Command): void {
   const cmd = program
     .command('train')
-    .description('train a reward model on pointwise ratings by maximizing L_rating = -E[(s - r)^2]')
-    .requiredOption('--data <file>', 'training ratings: .jsonl .json .csv .tsv .parquet, or hf:ORG/NAME[:split]')
+    .description(
+      'train a reward model by maximizing L_rating = -E[(s - r)^2] on ratings, L_BT = E[log sigmoid(r_c - r_r - m)] on preference pairs, or both',
+    )
+    .option('--data <file>', 'training ratings: .jsonl .json .csv .tsv .parquet, or hf:ORG/NAME[:split]')
+    .option(
+      '--pairs <file>',
+      'preference pairs (TRL, RewardBench or Anthropic HH rows; .jsonl .json .csv .tsv .parquet, or hf:ORG/NAME[:split])',
+    )
+    .option(
+      '--pairs-from-ratings',
+      'derive pairs from --data within each prompt (higher merged rating = chosen; ties skipped)',
+    )
+    .option(
+      '--objective <name>',
+      `${OBJECTIVE_CHOICES.join(' | ')} (auto: rating for --data, bradley-terry for pairs alone, combined for both)`,
+      choiceFlag('--objective', OBJECTIVE_CHOICES),
+      TRAIN_MODEL_DEFAULTS.objective,
+    )
+    .option(
+      '--pair-weight <x>',
+      `combined objective: L_rating + x * L_BT (default ${TRAIN_MODEL_DEFAULTS.pairWeight})`,
+      numberFlag('--pair-weight', 0),
+    )
+    .option(
+      '--center <eta>',
+      `L_BT reward centering -eta*E[(r_c + r_r)^2] (default ${TRAIN_MODEL_DEFAULTS.center})`,
+      numberFlag('--center', 0),
+    )
+    .option('--chosen <col>', 'preferred response column of --pairs (default: chosen)')
+    .option('--rejected <col>', 'other response column of --pairs (default: rejected)')
+    .option('--pair-margin <col>', 'column of --pairs with a margin m per pair (Llama 2)')
+    .option('--pair-label <col>', 'column of --pairs with the probability that chosen wins (soft labels; 0.5 = tie)')
+    .option(
+      '--pair-group <col>',
+      'column of --pairs that keeps pairs on one side of a split (default: the prompt text)',
+    )
+    .option(
+      '--l2 <list>',
+      'exact Bradley-Terry: L2 strength, or a grid chosen on validation pairs',
+      numberListFlag('--l2', 0),
+    )
     .requiredOption('--out <dir>', 'model folder to write (replaced atomically)')
     .option('--val <file>', 'validation file (instead of --val-fraction)')
     .option('--test <file>', 'test file (instead of --test-fraction)')
@@ -113,7 +175,7 @@ export function registerTrainCommand(program: Command): void {
     )
     .option(
       '--head <type>',
-      `${HEAD_CHOICES.join(' | ')} (ridge: exact closed form, alpha chosen on validation)`,
+      `${HEAD_CHOICES.join(' | ')} (exact: the objective's exact fit of a linear head, ridge for ratings and Newton for pairs; auto: ridge, exact for pairs alone, linear for both)`,
       choiceFlag('--head', HEAD_CHOICES),
       TRAIN_MODEL_DEFAULTS.head,
     )
@@ -197,8 +259,23 @@ export function trainOptionsFrom(f: TrainFlags): TrainRewardModelOptions {
   if (f.quantize !== undefined) backboneOptions.quantize = f.quantize
   const progress = f.quiet || f.json ? null : stageProgress()
   const warn = warnOnStderr
+  const pairColumns = {
+    prompt: f.prompt,
+    chosen: f.chosen,
+    rejected: f.rejected,
+    margin: f.pairMargin,
+    label: f.pairLabel,
+    group: f.pairGroup,
+  }
   return {
-    data: f.data,
+    data: f.data ?? null,
+    pairs: f.pairs ?? null,
+    pairsFromRatings: f.pairsFromRatings ?? false,
+    pairColumns: Object.fromEntries(Object.entries(pairColumns).filter(([, v]) => v !== undefined)),
+    objective: f.objective,
+    pairWeight: f.pairWeight,
+    center: f.center,
+    pairL2: f.l2 ? (f.l2.length === 1 ? f.l2[0] : f.l2) : null,
     val: f.val,
     test: f.test,
     out: f.out,
@@ -240,24 +317,40 @@ export function trainOptionsFrom(f: TrainFlags): TrainRewardModelOptions {
 
 function printResult(f: TrainFlags, r: TrainRewardModelResult): void {
   if (f.json) {
-    process.stdout.write(`${JSON.stringify({ out: f.out, summary: r.summary, metrics: r.metrics })}\n`)
+    process.stdout.write(
+      `${JSON.stringify({ out: f.out, summary: r.summary, metrics: r.metrics, pairMetrics: r.pairMetrics })}\n`,
+    )
     return
   }
   const s = r.summary
   const lines = [
-    `rows: train ${s.rows.train}, val ${s.rows.val}, test ${s.rows.test}${
-      s.skipped
-        ? `; skipped ${s.skipped} (${Object.entries(s.skippedByReason)
-            .map(([k, v]) => `${k}: ${v}`)
-            .join(', ')})`
-        : ''
-    }`,
-    `head: ${s.head}${s.alphas ? ` (alpha per attribute: ${s.alphas.map((a) => a.toPrecision(3)).join(', ')})` : ''}${s.bestEpoch ? ` (best epoch ${s.bestEpoch})` : ''}`,
+    ...(s.pairs ? [`pairs: train ${s.pairs.train}, val ${s.pairs.val}, test ${s.pairs.test}`] : []),
+    ...(s.rows.train > 0
+      ? [
+          `rows: train ${s.rows.train}, val ${s.rows.val}, test ${s.rows.test}${
+            s.skipped
+              ? `; skipped ${s.skipped} (${Object.entries(s.skippedByReason)
+                  .map(([k, v]) => `${k}: ${v}`)
+                  .join(', ')})`
+              : ''
+          }`,
+        ]
+      : []),
+    `head: ${s.head}${s.l2 !== undefined ? ` (L2 ${s.l2})` : ''}${s.alphas ? ` (alpha per attribute: ${s.alphas.map((a) => a.toPrecision(3)).join(', ')})` : ''}${s.bestEpoch ? ` (best epoch ${s.bestEpoch})` : ''}`,
   ]
   for (const split of ['val', 'test'] as const) {
     const m = r.metrics[split]
     if (m) lines.push('', `${split} metrics (rating scale; L_rating = -MSE, higher is better):`, metricsTable(m))
+    const p = r.pairMetrics[split]
+    if (p) {
+      lines.push(
+        '',
+        `${split} pairs: accuracy ${p.accuracy.toFixed(4)} (reward ties count half), mean margin ${p.mean_margin.toFixed(4)}, ` +
+          `L_BT ${p.l_bt.toFixed(4)} (<= 0, higher is better), ${p.pairs} pairs`,
+      )
+    }
   }
+  if (r.model.config.reward) lines.push('', `reward: ${r.model.config.reward.meaning}`)
   lines.push('', `model written to ${f.out} in ${s.seconds.toFixed(1)} s`)
   process.stdout.write(`${lines.join('\n')}\n`)
 }

@@ -87,3 +87,56 @@ export function groupedSource(rows: BatchSource, rowsPerExample: number): BatchS
     },
   }
 }
+
+/**
+ * Rated examples and preference pairs in one source (the combined objective): examples
+ * 0..ratings.rows-1 are rated rows, the rest pairs (pairs: a groupedSource of 2 rows per pair with
+ * 2 labels). Every example carries k + 2 labels, NaN where they do not apply; a batch returns its
+ * rated rows first, then its pairs' rows.
+ */
+export function mixedSource(ratings: BatchSource, pairs: BatchSource): BatchSource {
+  if (ratings.dim !== pairs.dim) {
+    throw new RangeError(`ratings have ${ratings.dim} features but pairs have ${pairs.dim}; featurize both alike`)
+  }
+  const k = ratings.attributes
+  const pw = pairs.attributes
+  const W = k + pw
+  const nR = ratings.rows
+  const labels = (yr: Float32Array, yp: Float32Array) => {
+    const a = yr.length / k
+    const b = yp.length / pw
+    const y = new Float32Array((a + b) * W).fill(Number.NaN)
+    for (let i = 0; i < a; i++) y.set(yr.subarray(i * k, i * k + k), i * W)
+    for (let i = 0; i < b; i++) y.set(yp.subarray(i * pw, i * pw + pw), (a + i) * W + k)
+    return y
+  }
+  const concat = (x1: Matrix, x2: Matrix): Matrix => {
+    const data = new Float32Array((x1.rows + x2.rows) * x1.cols)
+    data.set(x1.data.subarray(0, x1.rows * x1.cols))
+    data.set(x2.data.subarray(0, x2.rows * x2.cols), x1.rows * x1.cols)
+    return { rows: x1.rows + x2.rows, cols: x1.cols, data }
+  }
+  const empty = (w: number) => ({
+    x: { rows: 0, cols: ratings.dim, data: new Float32Array(0) },
+    y: new Float32Array(0 * w),
+  })
+  return {
+    rows: nR + pairs.rows,
+    dim: ratings.dim,
+    attributes: W,
+    async read(indices) {
+      const ri: number[] = []
+      const pi: number[] = []
+      for (let i = 0; i < indices.length; i++)
+        (indices[i] < nR ? ri : pi).push(indices[i] < nR ? indices[i] : indices[i] - nR)
+      const r = ri.length > 0 ? await ratings.read(ri) : empty(k)
+      const p = pi.length > 0 ? await pairs.read(pi) : empty(pw)
+      return { x: concat(r.x, p.x), y: labels(r.y, p.y) }
+    },
+    async *chunks(size) {
+      for await (const b of ratings.chunks(size)) yield { start: b.start, x: b.x, y: labels(b.y, new Float32Array(0)) }
+      for await (const b of pairs.chunks(size))
+        yield { start: nR + b.start, x: b.x, y: labels(new Float32Array(0), b.y) }
+    },
+  }
+}

@@ -17,6 +17,7 @@
  *   fit.params['linear.weight']   // { shape: [1, d] }: the reward r = w·x + b, on a log-odds scale
  *   fit.l2                        // the λ chosen
  */
+import { gemm } from '../compute/matmul.ts'
 import type { BatchSource } from '../core/batch-source.ts'
 import type { ParamSet } from '../core/tensor.ts'
 import { OptionError, RewardfitError } from '../errors.ts'
@@ -88,7 +89,7 @@ export async function fitBradleyTerry(
   let best: { l2: number; theta: Float64Array; score: number; result: NewtonResult } | null = null
   const scores: BradleyTerryFit['grid'] = []
   for (const l2 of grid) {
-    const result = newton(data, l2, o.center, theta, o.tolerance, o.maxIterations)
+    const result = await newton(data, l2, o.center, theta, o.tolerance, o.maxIterations)
     theta = result.theta
     const score = val ? validationScore(val, theta) : null
     if (score) scores.push({ l2, valLBT: score.value, valAccuracy: score.accuracy })
@@ -146,42 +147,96 @@ interface NewtonResult {
   gradientMax: number
 }
 
+/**
+ * Products with the pair matrices, the only O(n·d) work: Z·v and Zᵀ·e (and U's). Small problems run
+ * them in float64 TypeScript; large ones as float32 onnxruntime Gemm calls (several times faster;
+ * the optimum then agrees to float32 rounding, and the search stops when f no longer decreases).
+ */
+interface Products {
+  z: (v: Float64Array) => Promise<Float64Array>
+  zt: (e: Float64Array) => Promise<Float64Array>
+  u: (v: Float64Array) => Promise<Float64Array>
+  ut: (e: Float64Array) => Promise<Float64Array>
+}
+
+/** Above this many matrix entries the products run on onnxruntime. */
+const ORT_MIN_ENTRIES = 1 << 20
+
+function products(a: PairMatrices): Products {
+  const { n, d } = a
+  const js = (m: Float32Array) => ({
+    mv: async (v: Float64Array) => {
+      const out = new Float64Array(n)
+      for (let i = 0; i < n; i++) {
+        let s = 0
+        for (let j = 0; j < d; j++) s += m[i * d + j] * v[j]
+        out[i] = s
+      }
+      return out
+    },
+    mtv: async (e: Float64Array) => {
+      const out = new Float64Array(d)
+      for (let i = 0; i < n; i++) {
+        const c = e[i]
+        for (let j = 0; j < d; j++) out[j] += c * m[i * d + j]
+      }
+      return out
+    },
+  })
+  const ort = (m: Float32Array) => {
+    const M = { rows: n, cols: d, data: m }
+    return {
+      mv: async (v: Float64Array) =>
+        Float64Array.from((await gemm(M, { rows: d, cols: 1, data: Float32Array.from(v.subarray(0, d)) })).data),
+      mtv: async (e: Float64Array) =>
+        Float64Array.from((await gemm(M, { rows: n, cols: 1, data: Float32Array.from(e) }, { transA: true })).data),
+    }
+  }
+  const pick = (m: Float32Array | null) => (m === null ? null : n * d >= ORT_MIN_ENTRIES ? ort(m) : js(m))
+  const zz = pick(a.z)!
+  const uu = pick(a.u)
+  const none = async () => new Float64Array(0)
+  return { z: zz.mv, zt: zz.mtv, u: uu ? uu.mv : none, ut: uu ? uu.mtv : none }
+}
+
 /** Minimizes f = -F over θ = [w, b] by truncated Newton with a backtracking (Armijo) line search. */
-function newton(
+async function newton(
   a: PairMatrices,
   l2: number,
   eta: number,
   start: Float64Array,
   tolerance: number,
   maxIterations: number,
-): NewtonResult {
+): Promise<NewtonResult> {
   const { d } = a
+  const ops = products(a)
   let theta = start.slice()
-  let state = evaluate(a, theta, l2, eta)
+  let state = await evaluate(a, ops, theta, l2, eta)
   let it = 0
   for (; it < maxIterations; it++) {
     const gMax = state.grad.reduce((mx, v) => Math.max(mx, Math.abs(v)), 0)
     if (gMax < tolerance) break
-    // Solve H·Δ = -g by conjugate gradients, to a forcing tolerance that tightens near the optimum.
+    // Solve H·Δ = g by conjugate gradients, to a forcing tolerance that tightens near the optimum.
     const g = state.grad
     const gNorm = Math.sqrt(dot(g, g))
-    const step = conjugateGradient(
-      (v) => hessianTimes(a, state.weights, v, l2, eta),
+    const weights = state.weights
+    const step = await conjugateGradient(
+      (v) => hessianTimes(a, ops, weights, v, l2, eta),
       g,
       Math.min(0.5, Math.sqrt(gNorm)) * gNorm,
       4 * (d + 1),
     )
-    const slope = dot(g, step) // < 0: a descent direction of f
+    const slope = dot(g, step) // > 0: -step is a descent direction of f
     let t = 1
     let next = theta
     let nextState = state
     for (let k = 0; k < 40; k++) {
       next = theta.map((v, i) => v - t * step[i])
-      nextState = evaluate(a, next, l2, eta)
+      nextState = await evaluate(a, ops, next, l2, eta)
       if (nextState.f <= state.f - 1e-4 * t * slope || t < 1e-10) break
       t /= 2
     }
-    if (nextState.f > state.f) break // no further progress in float64
+    if (!(nextState.f < state.f)) break // no further progress at this precision
     theta = next
     state = nextState
   }
@@ -195,29 +250,32 @@ function newton(
 }
 
 /** f = -F, its gradient over θ = [w, b], and the Hessian weights σ(1-σ) per pair. */
-function evaluate(a: PairMatrices, theta: Float64Array, l2: number, eta: number) {
-  const { n, d, z, u, p, m } = a
-  const grad = new Float64Array(d + 1)
+async function evaluate(a: PairMatrices, ops: Products, theta: Float64Array, l2: number, eta: number) {
+  const { n, d, p, m } = a
+  const zw = await ops.z(theta)
   const weights = new Float64Array(n)
+  const e = new Float64Array(n)
   let f = 0
   for (let i = 0; i < n; i++) {
-    const zi = z.subarray(i * d, i * d + d)
-    let di = -m[i]
-    for (let j = 0; j < d; j++) di += zi[j] * theta[j]
+    const di = zw[i] - m[i]
     f -= p[i] * logSigmoid(di) + (1 - p[i]) * logSigmoid(-di)
     const s = sigmoid(di)
     weights[i] = s * (1 - s)
-    const e = (s - p[i]) / n // ∂f/∂d_i
-    for (let j = 0; j < d; j++) grad[j] += e * zi[j]
-    if (u && eta > 0) {
-      const ui = u.subarray(i * d, i * d + d)
-      let si = 2 * theta[d]
-      for (let j = 0; j < d; j++) si += ui[j] * theta[j]
+    e[i] = (s - p[i]) / n // ∂f/∂d_i
+  }
+  const grad = new Float64Array(d + 1)
+  grad.set(await ops.zt(e))
+  if (a.u && eta > 0) {
+    const uw = await ops.u(theta)
+    const c = new Float64Array(n)
+    for (let i = 0; i < n; i++) {
+      const si = uw[i] + 2 * theta[d]
       f += eta * si * si
-      const c = (2 * eta * si) / n
-      for (let j = 0; j < d; j++) grad[j] += c * ui[j]
-      grad[d] += 2 * c
+      c[i] = (2 * eta * si) / n
+      grad[d] += 2 * c[i]
     }
+    const ug = await ops.ut(c)
+    for (let j = 0; j < d; j++) grad[j] += ug[j]
   }
   f /= n
   let w2 = 0
@@ -229,43 +287,43 @@ function evaluate(a: PairMatrices, theta: Float64Array, l2: number, eta: number)
 }
 
 /** H·v with H = (1/n)·ZᵀDZ + (2η/n)·[U 2]ᵀ[U 2] + 2λ·I_w (bias row: only the centering term). */
-function hessianTimes(a: PairMatrices, dw: Float64Array, v: Float64Array, l2: number, eta: number): Float64Array {
-  const { n, d, z, u } = a
+async function hessianTimes(
+  a: PairMatrices,
+  ops: Products,
+  dw: Float64Array,
+  v: Float64Array,
+  l2: number,
+  eta: number,
+): Promise<Float64Array> {
+  const { n, d } = a
+  const zv = await ops.z(v)
+  for (let i = 0; i < n; i++) zv[i] *= dw[i] / n
   const out = new Float64Array(d + 1)
-  for (let i = 0; i < n; i++) {
-    const zi = z.subarray(i * d, i * d + d)
-    let zv = 0
-    for (let j = 0; j < d; j++) zv += zi[j] * v[j]
-    const c = (dw[i] * zv) / n
-    for (let j = 0; j < d; j++) out[j] += c * zi[j]
-    if (u && eta > 0) {
-      const ui = u.subarray(i * d, i * d + d)
-      let uv = 2 * v[d]
-      for (let j = 0; j < d; j++) uv += ui[j] * v[j]
-      const e = (2 * eta * uv) / n
-      for (let j = 0; j < d; j++) out[j] += e * ui[j]
-      out[d] += 2 * e
-    }
-  }
+  out.set(await ops.zt(zv))
+  if (a.u && eta > 0) {
+    const uv = await ops.u(v)
+    for (let i = 0; i < n; i++) uv[i] = (2 * eta * (uv[i] + 2 * v[d])) / n
+    const ue = await ops.ut(uv)
+    for (let j = 0; j < d; j++) out[j] += ue[j]
+    for (let i = 0; i < n; i++) out[d] += 2 * uv[i]
+  } else out[d] = v[d] // without centering the bias does not enter f: identity row and column
   for (let j = 0; j < d; j++) out[j] += 2 * l2 * v[j]
-  // Without centering the bias does not enter f: keep its row and column the identity.
-  if (!(u && eta > 0)) out[d] = v[d]
   return out
 }
 
 /** Solves H·x = g for symmetric positive definite H (given as a product) to ‖H·x - g‖ ≤ tol. */
-function conjugateGradient(
-  times: (v: Float64Array) => Float64Array,
+async function conjugateGradient(
+  times: (v: Float64Array) => Promise<Float64Array>,
   g: Float64Array,
   tol: number,
   maxSteps: number,
-): Float64Array {
+): Promise<Float64Array> {
   const x = new Float64Array(g.length)
   const r = g.slice()
   const q = r.slice()
   let rr = dot(r, r)
   for (let k = 0; k < maxSteps && Math.sqrt(rr) > tol; k++) {
-    const hq = times(q)
+    const hq = await times(q)
     const alpha = rr / dot(q, hq)
     for (let i = 0; i < x.length; i++) {
       x[i] += alpha * q[i]

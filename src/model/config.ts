@@ -39,6 +39,10 @@ export interface ModelConfig {
   featurizerRules?: PortableNotes['featurizerRules']
   /** Predictive uncertainty (tensors in uncertainty.safetensors); absent in older folders. */
   uncertainty?: UncertaintySpec
+  /** The objective the head was trained on (absent: rating). */
+  objective?: { type: string; [option: string]: unknown }
+  /** What the reward means when it is not on a rating scale (a pairs-only model: a log-odds scale). */
+  reward?: { scale: string; meaning: string }
   /** Free-form record of how the model was trained (options, final metrics). */
   training?: Record<string, unknown>
 }

@@ -33,6 +33,10 @@ export interface ModelCard {
   target_stats: { mean: number; std: number }[]
   backbone: Record<string, unknown> | null
   head: Record<string, unknown>
+  /** The objective the head was trained on ('rating' unless config.json says otherwise). */
+  objective: string
+  /** What the reward means when it is not on a rating scale (pairs alone: log-odds), or null. */
+  reward: { scale: string; meaning: string } | null
   /** The model's training metrics (config.training.metrics), or null. */
   metrics: Record<string, unknown> | null
   training: Record<string, unknown> | null
@@ -105,6 +109,8 @@ export function modelCard(config: ModelConfig): ModelCard {
     target_stats: config.targetStats,
     backbone: config.featurizer,
     head: config.head,
+    objective: config.objective?.type ?? 'rating',
+    reward: config.reward ?? null,
     metrics,
     training,
   }

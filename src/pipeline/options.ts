@@ -6,6 +6,7 @@ import { DEFAULT_SEED } from '../compute/rng.ts'
 import type { DataOptions } from '../data/options.ts'
 import type { SplitOptions } from '../data/split.ts'
 import { OptionError } from '../errors.ts'
+import type { PairColumns } from '../eval/preference-pair.ts'
 import type { FeaturizerSpec } from '../featurize/featurizer.ts'
 import type { RidgeOptions } from '../fit/ridge.ts'
 import type { HubOptions } from '../hub/index.ts'
@@ -13,8 +14,17 @@ import type { RidgeUncertaintyOptions } from '../model/fit-ridge-uncertainty.ts'
 import type { EnsembleOptions } from '../train/ensemble.ts'
 import type { EpochRecord, StepProgress, TrainOptions } from '../train/options.ts'
 
-export type HeadChoice = 'ridge' | 'linear' | 'mlp'
-export const HEAD_CHOICES: readonly HeadChoice[] = ['ridge', 'linear', 'mlp']
+/**
+ * 'exact': a linear head fitted by the objective's exact fitter (ratings: ridge; pairs: Newton);
+ * 'ridge' is its name for ratings. 'linear' / 'mlp': mini-batch training. 'auto': ridge for
+ * ratings, exact for pairs alone, linear for both.
+ */
+export type HeadChoice = 'auto' | 'ridge' | 'exact' | 'linear' | 'mlp'
+export const HEAD_CHOICES: readonly HeadChoice[] = ['auto', 'ridge', 'exact', 'linear', 'mlp']
+
+/** 'auto': rating with --data alone, bradley-terry with pairs alone, combined with both. */
+export type ObjectiveChoice = 'auto' | 'rating' | 'bradley-terry' | 'combined'
+export const OBJECTIVE_CHOICES: readonly ObjectiveChoice[] = ['auto', 'rating', 'bradley-terry', 'combined']
 
 export type Stage = 'read' | 'featurize' | 'fit' | 'evaluate' | 'save'
 
@@ -27,8 +37,22 @@ export interface TrainModelProgress {
 }
 
 export interface TrainRewardModelOptions {
-  /** The training ratings file (JSONL, JSON, CSV, TSV or Parquet), or a Hub dataset 'hf:ORG/NAME[:split]'. */
-  data: string
+  /** The training ratings file (JSONL, JSON, CSV, TSV or Parquet), or a Hub dataset 'hf:ORG/NAME[:split]'; null with pairs alone. */
+  data: string | null
+  /** Preference pairs (every format `eval --pairs` reads and TRL's; local or hf:), split by prompt group. */
+  pairs?: string | null
+  /** Columns of the pair file; margin, label (win probability) and group are read only when named. */
+  pairColumns?: PairColumns
+  /** Derive pairs from the ratings within each prompt group (higher merged rating = chosen; ties skipped). */
+  pairsFromRatings?: boolean
+  /** What to maximize (see ObjectiveChoice). */
+  objective?: ObjectiveChoice
+  /** λ_p in the combined objective L = L_rating + λ_p·L_BT. ≥ 0. */
+  pairWeight?: number
+  /** η ≥ 0: reward centering in L_BT, -η·E[(r_c + r_r)²]. */
+  center?: number
+  /** Exact Bradley-Terry fit: the L2 strength λ, or a grid chosen on validation pairs; null = the default grid. */
+  pairL2?: number | number[] | null
   /** Explicit validation / test files; otherwise rows are split off `data` by valFraction/testFraction. */
   val?: string | null
   test?: string | null
@@ -44,7 +68,7 @@ export interface TrainRewardModelOptions {
   backbone?: string | FeaturizerSpec
   /** Extra backbone options merged into its spec (e.g. { dim: 2048 } or { pooling: 'cls', maxLength: 256 }). */
   backboneOptions?: Record<string, unknown>
-  /** 'ridge' = exact closed form, α chosen on validation; 'linear' / 'mlp' = mini-batch training. */
+  /** See HeadChoice. */
   head?: HeadChoice
   ridge?: RidgeOptions
   /** linear / mlp: train `members` with different seeds (optionally on bootstrap resamples); their spread is the std. */
@@ -82,7 +106,14 @@ export const TRAIN_MODEL_DEFAULTS = {
   weights: null,
   backbone: 'hashing',
   backboneOptions: {},
-  head: 'ridge',
+  pairs: null,
+  pairColumns: {},
+  pairsFromRatings: false,
+  objective: 'auto',
+  pairWeight: 1,
+  center: 0,
+  pairL2: null,
+  head: 'auto',
   ridge: {},
   uncertainty: {},
   ensemble: {},
@@ -97,14 +128,60 @@ export const TRAIN_MODEL_DEFAULTS = {
   onWarning: null,
 } satisfies Omit<Required<TrainRewardModelOptions>, 'data' | 'out'>
 
-export type ResolvedTrainModelOptions = Required<TrainRewardModelOptions>
+/** Objective and head are resolved ('auto' replaced). */
+export type ResolvedTrainModelOptions = Required<TrainRewardModelOptions> & {
+  objective: Exclude<ObjectiveChoice, 'auto'>
+  head: Exclude<HeadChoice, 'auto'>
+}
 
 export function resolveTrainModelOptions(o: TrainRewardModelOptions): ResolvedTrainModelOptions {
-  const r = { ...TRAIN_MODEL_DEFAULTS, ...dropUndefined(o) } as ResolvedTrainModelOptions
-  if (typeof r.data !== 'string' || r.data === '') throw new OptionError('data', r.data, 'a ratings file path')
+  const r = { ...TRAIN_MODEL_DEFAULTS, data: null, ...dropUndefined(o) } as Required<TrainRewardModelOptions>
+  const file = (v: unknown) => typeof v === 'string' && v !== ''
+  if (r.data !== null && !file(r.data)) throw new OptionError('data', r.data, 'a ratings file path')
+  if (r.pairs !== null && !file(r.pairs)) throw new OptionError('pairs', r.pairs, 'a preference pairs file path')
+  if (r.data === null && r.pairs === null) {
+    throw new OptionError('data', r.data, 'a ratings file (data), a preference pairs file (pairs), or both')
+  }
+  if (r.pairsFromRatings && r.data === null)
+    throw new OptionError('pairsFromRatings', true, 'together with data (the ratings to derive pairs from)')
+  if (r.pairsFromRatings && r.pairs !== null)
+    throw new OptionError('pairsFromRatings', true, 'false when a pairs file is given (one source of pairs)')
   if (typeof r.out !== 'string' || r.out === '') throw new OptionError('out', r.out, 'a folder path for the model')
   if (!HEAD_CHOICES.includes(r.head))
     throw new OptionError('head', r.head, HEAD_CHOICES.map((h) => `'${h}'`).join(', '))
+  if (!OBJECTIVE_CHOICES.includes(r.objective))
+    throw new OptionError('objective', r.objective, OBJECTIVE_CHOICES.map((h) => `'${h}'`).join(', '))
+  if (!(r.pairWeight >= 0 && Number.isFinite(r.pairWeight)))
+    throw new OptionError('pairWeight', r.pairWeight, 'a finite number >= 0')
+  if (!(r.center >= 0 && Number.isFinite(r.center))) throw new OptionError('center', r.center, 'a finite number >= 0')
+  const hasPairs = r.pairs !== null || r.pairsFromRatings
+  const objective =
+    r.objective !== 'auto'
+      ? r.objective
+      : !hasPairs
+        ? 'rating'
+        : r.data !== null && r.pairs !== null
+          ? 'combined'
+          : 'bradley-terry'
+  if (objective === 'rating' && r.data === null)
+    throw new OptionError('objective', 'rating', "'bradley-terry' with pairs alone (ratings need data)")
+  if (objective !== 'rating' && !hasPairs) {
+    throw new OptionError('objective', objective, "'rating', or give pairs (a pairs file or pairsFromRatings)")
+  }
+  if (objective === 'combined' && r.data === null)
+    throw new OptionError('objective', 'combined', "'bradley-terry' (combined needs ratings too)")
+  const head =
+    r.head === 'auto'
+      ? ({ rating: 'ridge', 'bradley-terry': 'exact', combined: 'linear' } as const)[objective]
+      : objective === 'rating' && r.head === 'exact'
+        ? 'ridge'
+        : r.head
+  if (objective === 'bradley-terry' && head === 'ridge') {
+    throw new OptionError('head', 'ridge', "'exact' (Newton on L_BT), 'linear' or 'mlp': ridge fits ratings")
+  }
+  if (objective === 'combined' && (head === 'ridge' || head === 'exact')) {
+    throw new OptionError('head', head, "'linear' or 'mlp': the combined objective has no exact fitter")
+  }
   if (!Number.isInteger(r.featurizeBatchSize) || r.featurizeBatchSize < 1) {
     throw new OptionError('featurizeBatchSize', r.featurizeBatchSize, 'a positive integer')
   }
@@ -113,7 +190,7 @@ export function resolveTrainModelOptions(o: TrainRewardModelOptions): ResolvedTr
   // One seed for every random step, unless a step is given its own.
   r.split = { ...r.split, seed: r.split.seed ?? r.seed }
   r.training = { ...r.training, seed: r.training.seed ?? r.seed }
-  return r
+  return { ...r, objective, head } as ResolvedTrainModelOptions
 }
 
 export type StepListener = (p: StepProgress) => void

@@ -41,12 +41,22 @@ import type { EpochRecord } from '../train/options.ts'
 import { localDataFiles } from './data-files.ts'
 import { evaluateSource, type SplitMetrics } from './evaluate-source.ts'
 import { type ResolvedTrainModelOptions, resolveTrainModelOptions, type TrainRewardModelOptions } from './options.ts'
+import { pairSource, pairStores } from './pair-data.ts'
 import { appendColumns } from './side-columns.ts'
+import {
+  evaluatePairSplits,
+  fitCombined,
+  type PairMetrics,
+  runPairs,
+  trainPreferenceModel,
+} from './train-preference-model.ts'
 
 export interface TrainRewardModelResult {
   model: RewardModel
   /** Metrics on the rating scale for each held-out split that has rows. */
   metrics: { val?: SplitMetrics; test?: SplitMetrics }
+  /** Pair accuracy, mean margin and L_BT for each held-out split that has pairs (runs with pairs). */
+  pairMetrics: PairMetrics
   /** Rows per split, skipped rows, feature reuse, how the head was fitted. */
   summary: TrainSummary
   history: EpochRecord[]
@@ -60,6 +70,9 @@ export interface TrainSummary {
   head: string
   /** Ridge: the α chosen per attribute. */
   alphas?: number[]
+  /** Runs with pairs: pairs per split; the exact Bradley-Terry fit: the λ chosen. */
+  pairs?: Record<Split, number>
+  l2?: number
   bestEpoch?: number
   warnings: string[]
   seconds: number
@@ -75,11 +88,12 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
     warnings.push(m)
     o.onWarning?.(m)
   }
+  if (o.objective === 'bradley-terry') return trainPreferenceModel(o, started, warn)
   const data = resolveDataOptions(o.dataOptions)
   const attributes = data.targetColumns
   const hub = { ...o.hub, offline: o.offline || o.hub.offline }
   const files: SplitFiles = {
-    train: await localDataFiles(o.data, hub),
+    train: await localDataFiles(o.data as string, hub),
     val: o.val ? await localDataFiles(o.val, hub) : undefined,
     test: o.test ? await localDataFiles(o.test, hub) : undefined,
   }
@@ -111,6 +125,7 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
     token: o.hub.token ?? undefined,
   })
   const stores: Partial<Record<Split, FeatureStore | ShardedFeatureStore>> = {}
+  const pairStoresToClose: Partial<Record<Split, FeatureStore>> = {}
   try {
     const featuresReused: Partial<Record<Split, string>> = {}
     for (const split of SPLITS) {
@@ -140,7 +155,27 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
       if (!store) continue
       sources[split] = side ? appendColumns(store, standardizedSide(side, counts.sideFeatures[split]), m) : store
     }
-    const fit = await fitHead(o, sources.train!, sources.val, warn)
+    // The combined objective: pairs featurized like the ratings, then one head trained on both.
+    if (side && o.objective === 'combined') {
+      throw new OptionError(
+        'features',
+        data.featureColumns,
+        'none with pairs (side features are not read from pair files)',
+      )
+    }
+    const pairs =
+      o.objective === 'combined'
+        ? await pairStores(featurizer, await runPairs(o), { dir: storeDir, batchSize: o.featurizeBatchSize })
+        : {}
+    Object.assign(pairStoresToClose, pairs)
+    const fit: FittedHead = pairs.train
+      ? await fitCombined(
+          o,
+          { train: sources.train!, val: sources.val },
+          { train: pairSource(pairs.train), val: pairs.val ? pairSource(pairs.val) : undefined },
+          weights,
+        )
+      : await fitHead(o, sources.train!, sources.val, warn)
     const config: ModelConfig = {
       formatVersion: FORMAT_VERSION,
       attributes,
@@ -151,6 +186,7 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
       featurizer: featurizer.spec,
       ...(side ? { sideFeatures: side } : {}),
       data: dataMappingOf(data),
+      ...(pairs.train ? { objective: { type: 'combined', pairWeight: o.pairWeight, center: o.center } } : {}),
     }
     if (fit.uncertainty) config.uncertainty = fit.uncertainty.spec
     const model = new RewardModel(
@@ -169,6 +205,7 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
       metrics[split] = await evaluateSource(model, store)
       o.onProgress?.({ stage: 'evaluate', split, done: store.rows, total: store.rows })
     }
+    const pairMetrics = pairs.train ? await evaluatePairSplits(model, pairs, o) : {}
     const summary: TrainSummary = {
       rows: counts.rows,
       skipped: counts.skipped,
@@ -177,6 +214,9 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
       head: o.head,
       alphas: fit.alphas,
       bestEpoch: fit.bestEpoch,
+      ...(pairs.train
+        ? { pairs: { train: pairs.train.rows / 2, val: (pairs.val?.rows ?? 0) / 2, test: (pairs.test?.rows ?? 0) / 2 } }
+        : {}),
       warnings,
       seconds: (performance.now() - started) / 1000,
     }
@@ -186,6 +226,9 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
       options: o.head === 'ridge' ? o.ridge : o.training,
       split: o.split,
       metrics,
+      ...(pairs.train
+        ? { objective: 'combined', pairs: { file: o.pairs, fromRatings: o.pairsFromRatings }, pairMetrics }
+        : {}),
       observedRanges: counts.observedRanges,
       bestEpoch: fit.bestEpoch,
       alphas: fit.alphas,
@@ -195,9 +238,9 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
     const log = `${fit.history.map((r) => JSON.stringify(r)).join('\n')}\n`
     await saveRewardModel(o.out, model, { 'training-log.jsonl': log })
     o.onProgress?.({ stage: 'save', done: 1, total: 1 })
-    return { model, metrics, summary, history: fit.history }
+    return { model, metrics, pairMetrics, summary, history: fit.history }
   } finally {
-    await Promise.all(Object.values(stores).map((s) => s?.close()))
+    await Promise.all([...Object.values(stores), ...Object.values(pairStoresToClose)].map((s) => s?.close()))
     if (tempCache) await rm(tempCache, { recursive: true, force: true })
   }
 }
@@ -361,7 +404,7 @@ async function fitHead(
   const { members } = await trainEnsemble(data, {
     ...o.training,
     ...ensemble,
-    head: o.head,
+    head: o.head as 'linear' | 'mlp',
     lossWeights: o.training.lossWeights ?? null,
     onEpoch: (r) => {
       // The log holds member 0's epochs (the saved head); other members report progress only.

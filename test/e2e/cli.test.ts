@@ -125,7 +125,7 @@ describe('rewardfit CLI', () => {
 
     const badHead = run(['train', '--data', bad, '--targets', 'relevance', '--head', 'forest', '--out', join(dir, 'x')])
     assert.equal(badHead.code, 2)
-    assert.match(badHead.stderr, /'ridge', 'linear', 'mlp'/)
+    assert.match(badHead.stderr, /'auto', 'ridge', 'exact', 'linear', 'mlp'/)
 
     const noModel = run(['score', '--model', join(dir, 'nope'), '--data', bad])
     assert.equal(noModel.code, 1)
