@@ -80,9 +80,6 @@ Examples:
   $ rewardfit train --data train.tsv --quote none --prompt original --response translation \\
       --targets z_mean --val dev.tsv --test test.tsv --head mlp --epochs 30 --out models/qe
   $ rewardfit train --data chats.jsonl --targets score --backbone onnx:./minilm --out models/chat
-  $ rewardfit train --pairs hh.jsonl --out models/bt                       # Bradley-Terry, exact (Newton)
-  $ rewardfit train --pairs hf:trl-lib/ultrafeedback_binarized:train --head mlp --out models/bt-mlp
-  $ rewardfit train --data ratings.jsonl --targets score --pairs prefs.parquet --pair-weight 0.5 --out models/both
   $ rewardfit train --data hanna.jsonl --response story --group prompt_id --scale 1:5 \
       --targets relevance,coherence,empathy,surprise,engagement,complexity --pairs-from-ratings --out models/hanna-bt
 `
