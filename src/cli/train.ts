@@ -19,6 +19,7 @@ import { TRAIN_DEFAULTS } from '../train/options.ts'
 import { addDataFlags, type DataFlags, dataOptionsFrom } from './data-flags.ts'
 import { defaultCacheDir } from './env.ts'
 import { warnOnStderr } from './errors.ts'
+import { formatMergeReport, learnedType, MERGE_CHOICES, type MergeChoice } from './merge.ts'
 import { metricsTable } from './metrics-table.ts'
 import { choiceFlag, intFlag, numberFlag, numberListFlag } from './parse-flags.ts'
 import { stageProgress } from './stage-progress.ts'
@@ -27,6 +28,7 @@ interface TrainFlags extends DataFlags {
   data?: string
   pairs?: string
   pairsFromRatings?: boolean
+  merge: MergeChoice
   objective: ObjectiveChoice
   pairWeight?: number
   center?: number
@@ -98,6 +100,12 @@ export function registerTrainCommand(program: Command): void {
     .option(
       '--pairs-from-ratings',
       'derive pairs from --data within each prompt (higher merged rating = chosen; ties skipped)',
+    )
+    .option(
+      '--merge <type>',
+      'fixed (--weights) | learned (= learned-global) | learned-global | gating: after the rating heads, learn the merge from the train-split pairs (validation pairs pick the step), heads frozen; with --pairs-from-ratings its pairs come from the training ratings, so its train figures are in-sample: prefer --pairs FILE',
+      choiceFlag('--merge', MERGE_CHOICES),
+      TRAIN_MODEL_DEFAULTS.merge as MergeChoice,
     )
     .option(
       '--objective <name>',
@@ -268,6 +276,7 @@ export function trainOptionsFrom(f: TrainFlags): TrainRewardModelOptions {
     data: f.data ?? null,
     pairs: f.pairs ?? null,
     pairsFromRatings: f.pairsFromRatings ?? false,
+    merge: learnedType(f.merge ?? 'fixed') ?? 'fixed',
     pairColumns: Object.fromEntries(Object.entries(pairColumns).filter(([, v]) => v !== undefined)),
     objective: f.objective,
     pairWeight: f.pairWeight,
@@ -346,6 +355,10 @@ function printResult(f: TrainFlags, r: TrainRewardModelResult): void {
           `L_BT ${p.l_bt.toFixed(4)} (<= 0, higher is better), ${p.pairs} pairs`,
       )
     }
+  }
+  if (s.merge) {
+    const report = formatMergeReport(s.merge, r.model.attributes, f.out).split('\n').slice(0, -1)
+    lines.push('', ...report)
   }
   if (r.model.config.reward) lines.push('', `reward: ${r.model.config.reward.meaning}`)
   lines.push('', `model written to ${f.out} in ${s.seconds.toFixed(1)} s`)

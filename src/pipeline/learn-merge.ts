@@ -96,6 +96,21 @@ export async function learnMerge(
   const side = (p: PreferencePair) => ratingsSplit({ prompt: p.prompt, group: p.group }, split)
   const train = pairs.filter((p) => side(p) === 'train')
   const val = pairs.filter((p) => side(p) !== 'train')
+  return learnMergeOnSplits(model, train, val, { ...o, batchSize })
+}
+
+/**
+ * learnMerge on pairs already split: fits on `train`, keeps the step with the best L_BT on `val`
+ * (train's own pairs pick it when `val` is empty). `train --merge learned` uses this with its run's splits.
+ */
+export async function learnMergeOnSplits(
+  model: RewardModel,
+  train: readonly PreferencePair[],
+  val: readonly PreferencePair[],
+  options: LearnMergeOptions = {},
+): Promise<{ model: RewardModel; report: MergeFitReport }> {
+  const o = resolveMergeFitOptions(options)
+  const batchSize = options.batchSize ?? LEARN_MERGE_DEFAULTS.batchSize
   const withPrompts = o.type === 'gating'
   const trainSet = await scorePairSet(model, train, withPrompts, batchSize)
   const valSet = val.length > 0 ? await scorePairSet(model, val, withPrompts, batchSize) : null

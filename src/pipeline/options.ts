@@ -11,6 +11,7 @@ import type { FeaturizerSpec } from '../featurize/featurizer.ts'
 import type { RidgeOptions } from '../fit/ridge.ts'
 import type { HubOptions } from '../hub/index.ts'
 import type { RidgeUncertaintyOptions } from '../model/fit-ridge-uncertainty.ts'
+import type { LearnedMergeType } from '../model/merge/fit-merge.ts'
 import type { EnsembleOptions } from '../train/ensemble.ts'
 import type { EpochRecord, StepProgress, TrainOptions } from '../train/options.ts'
 
@@ -53,6 +54,11 @@ export interface TrainRewardModelOptions {
   center?: number
   /** Exact Bradley-Terry fit: the L2 strength λ, or a grid chosen on validation pairs; null = the default grid. */
   pairL2?: number | number[] | null
+  /**
+   * 'fixed' merges attributes with `weights`; 'learned-global' / 'gating' then learn the merge from the
+   * run's train-split pairs (validation pairs pick the step), heads frozen. Needs ratings and pairs.
+   */
+  merge?: 'fixed' | LearnedMergeType
   /** Explicit validation / test files; otherwise rows are split off `data` by valFraction/testFraction. */
   val?: string | null
   test?: string | null
@@ -113,6 +119,7 @@ export const TRAIN_MODEL_DEFAULTS = {
   pairWeight: 1,
   center: 0,
   pairL2: null,
+  merge: 'fixed',
   head: 'auto',
   ridge: {},
   uncertainty: {},
@@ -155,19 +162,37 @@ export function resolveTrainModelOptions(o: TrainRewardModelOptions): ResolvedTr
     throw new OptionError('pairWeight', r.pairWeight, 'a finite number >= 0')
   if (!(r.center >= 0 && Number.isFinite(r.center))) throw new OptionError('center', r.center, 'a finite number >= 0')
   const hasPairs = r.pairs !== null || r.pairsFromRatings
+  if (!['fixed', 'learned-global', 'gating'].includes(r.merge))
+    throw new OptionError('merge', r.merge, "'fixed', 'learned-global' or 'gating'")
+  const learnedMerge = r.merge !== 'fixed'
+  if (learnedMerge && (r.data === null || !hasPairs))
+    throw new OptionError(
+      'merge',
+      r.merge,
+      "'fixed', or give ratings (data) and pairs (a pairs file or pairsFromRatings)",
+    )
+  // A learned merge is a second stage over rating heads: pairs from the ratings then train no head.
   const objective =
     r.objective !== 'auto'
       ? r.objective
-      : !hasPairs
+      : learnedMerge && r.pairs === null
         ? 'rating'
-        : r.data !== null && r.pairs !== null
-          ? 'combined'
-          : 'bradley-terry'
+        : !hasPairs
+          ? 'rating'
+          : r.data !== null && r.pairs !== null
+            ? 'combined'
+            : 'bradley-terry'
   if (objective === 'rating' && r.data === null)
     throw new OptionError('objective', 'rating', "'bradley-terry' with pairs alone (ratings need data)")
   if (objective !== 'rating' && !hasPairs) {
     throw new OptionError('objective', objective, "'rating', or give pairs (a pairs file or pairsFromRatings)")
   }
+  if (learnedMerge && objective === 'bradley-terry')
+    throw new OptionError(
+      'objective',
+      objective,
+      "'rating' or 'combined' with a learned merge (it merges rating heads)",
+    )
   if (objective === 'combined' && r.data === null)
     throw new OptionError('objective', 'combined', "'bradley-terry' (combined needs ratings too)")
   const head =

@@ -30,6 +30,7 @@ import { headFromParams } from '../heads/registry.ts'
 import { FORMAT_VERSION, type ModelConfig, type TargetStats } from '../model/config.ts'
 import { fitEnsembleUncertainty } from '../model/fit-ensemble-uncertainty.ts'
 import { fitRidgeUncertainty } from '../model/fit-ridge-uncertainty.ts'
+import type { LearnedMergeType, MergeFitReport } from '../model/merge/fit-merge.ts'
 import { RewardModel } from '../model/reward-model.ts'
 import { saveRewardModel } from '../model/save-model.ts'
 import { type SideFeatures, sideFeatureStats, standardizeInto, withSideFeatures } from '../model/side-features.ts'
@@ -40,8 +41,9 @@ import { resolveEnsembleOptions, trainEnsemble } from '../train/ensemble.ts'
 import type { EpochRecord } from '../train/options.ts'
 import { localDataFiles } from './data-files.ts'
 import { evaluateSource, type SplitMetrics } from './evaluate-source.ts'
+import { learnMergeOnSplits } from './learn-merge.ts'
 import { type ResolvedTrainModelOptions, resolveTrainModelOptions, type TrainRewardModelOptions } from './options.ts'
-import { pairSource, pairStores } from './pair-data.ts'
+import { pairSource, pairStores, type TrainingPair } from './pair-data.ts'
 import { appendColumns } from './side-columns.ts'
 import {
   evaluatePairSplits,
@@ -74,6 +76,8 @@ export interface TrainSummary {
   pairs?: Record<Split, number>
   l2?: number
   bestEpoch?: number
+  /** merge 'learned-global' | 'gating': the fit (fixed vs learned pair accuracy and L_BT, weights). */
+  merge?: MergeFitReport
   warnings: string[]
   seconds: number
 }
@@ -189,23 +193,29 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
       ...(pairs.train ? { objective: { type: 'combined', pairWeight: o.pairWeight, center: o.center } } : {}),
     }
     if (fit.uncertainty) config.uncertainty = fit.uncertainty.spec
-    const model = new RewardModel(
+    const heads = new RewardModel(
       config,
       fit.head,
       side ? withSideFeatures(featurizer, side) : featurizer,
       undefined,
       fit.uncertainty ?? null,
     )
+    const merged = o.merge === 'fixed' ? null : await learnRunMerge(heads, o)
+    const model = merged?.model ?? heads
+    // Stored features have no prompt vectors, which a gate needs: held-out figures then use the fixed
+    // merge, and the gate's own pair accuracy is in summary.merge.
+    const evaluated = o.merge === 'gating' ? heads : model
+    if (o.merge === 'gating') warn('val/test metrics below use the fixed merge; the merge table shows the gate')
 
     const metrics: TrainRewardModelResult['metrics'] = {}
     for (const split of ['val', 'test'] as const) {
       const store = sources[split]
       if (!store) continue
       o.onProgress?.({ stage: 'evaluate', split, done: 0, total: store.rows })
-      metrics[split] = await evaluateSource(model, store)
+      metrics[split] = await evaluateSource(evaluated, store)
       o.onProgress?.({ stage: 'evaluate', split, done: store.rows, total: store.rows })
     }
-    const pairMetrics = pairs.train ? await evaluatePairSplits(model, pairs, o) : {}
+    const pairMetrics = pairs.train ? await evaluatePairSplits(evaluated, pairs, o) : {}
     const summary: TrainSummary = {
       rows: counts.rows,
       skipped: counts.skipped,
@@ -217,6 +227,7 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
       ...(pairs.train
         ? { pairs: { train: pairs.train.rows / 2, val: (pairs.val?.rows ?? 0) / 2, test: (pairs.test?.rows ?? 0) / 2 } }
         : {}),
+      ...(merged ? { merge: merged.report } : {}),
       warnings,
       seconds: (performance.now() - started) / 1000,
     }
@@ -236,6 +247,8 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
     }
     o.onProgress?.({ stage: 'save', done: 0, total: 1 })
     const log = `${fit.history.map((r) => JSON.stringify(r)).join('\n')}\n`
+    // withMerge copied heads' config before "training" was set.
+    if (merged) model.config.training = config.training
     await saveRewardModel(o.out, model, { 'training-log.jsonl': log })
     o.onProgress?.({ stage: 'save', done: 1, total: 1 })
     return { model, metrics, pairMetrics, summary, history: fit.history }
@@ -446,6 +459,24 @@ const ridgeStatistics = (store: BatchSource) =>
  * onnxruntime graph (several times faster than per-batch reads). Larger stores stream from disk, so
  * memory stays bounded whatever the row count.
  */
+/**
+ * The second stage of `merge: 'learned-global' | 'gating'`: the run's pairs (a file or derived from
+ * the ratings) scored by the frozen heads; train-split pairs fit the merge, validation pairs pick the step.
+ */
+async function learnRunMerge(heads: RewardModel, o: ResolvedTrainModelOptions) {
+  const train: TrainingPair[] = []
+  const val: TrainingPair[] = []
+  for await (const p of (await runPairs(o))()) {
+    if (p.split === 'train') train.push(p)
+    else if (p.split === 'val') val.push(p)
+  }
+  if (train.length === 0) throw new RewardfitError(`${o.pairs ?? o.data}: no training pairs to learn the merge from`)
+  o.onProgress?.({ stage: 'fit', done: 0, total: 1 })
+  const r = await learnMergeOnSplits(heads, train, val, { type: o.merge as LearnedMergeType, seed: o.seed })
+  o.onProgress?.({ stage: 'fit', done: 1, total: 1 })
+  return r
+}
+
 export const IN_MEMORY_BYTES = 512 * 1024 * 1024
 
 async function inMemoryIfSmall(store: BatchSource): Promise<BatchSource> {

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { loadRewardModel } from '../model/load-model.ts'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, encoding: 'utf8' })
+
+// Two attributes per reply: `a` rewards on-topic words, `b` rewards length; pairs prefer on-topic replies.
+const topics = ['billing', 'shipping', 'returns', 'passwords', 'sizes', 'gift cards', 'warranty', 'stock']
+let dir: string
+const base = () => ['--data', join(dir, 'ratings.jsonl'), '--targets', 'a,b', '--scale', '0:4', '--quiet']
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rewardfit-train-merge-'))
+  const ratings = topics.flatMap((t, i) =>
+    [0, 1, 2].flatMap((k) => [
+      { prompt: `About ${t} ${k}?`, response: `Here is how ${t} works, step by step.`, a: 4, b: 1 + (i % 2) },
+      { prompt: `About ${t} ${k}?`, response: `Long rambling words ${'and more '.repeat(6)}`, a: 0, b: 4 },
+      { prompt: `About ${t} ${k}?`, response: 'no', a: 1, b: 0 },
+    ]),
+  )
+  await writeFile(join(dir, 'ratings.jsonl'), ratings.map((r) => JSON.stringify(r)).join('\n'))
+  const pairs = topics.flatMap((t) =>
+    [0, 1, 2, 3].map((k) => ({
+      prompt: `Question ${k} on ${t}?`,
+      chosen: `Here is how ${t} works.`,
+      rejected: `Long rambling words ${'and more '.repeat(k + 2)}`,
+    })),
+  )
+  await writeFile(join(dir, 'pairs.jsonl'), pairs.map((r) => JSON.stringify(r)).join('\n'))
+  await writeFile(
+    join(dir, 'rows.jsonl'),
+    ratings
+      .slice(0, 3)
+      .map((r) => JSON.stringify(r))
+      .join('\n'),
+  )
+})
+after(() => rm(dir, { recursive: true, force: true }))
+
+test('train --pairs FILE --merge learned: the folder holds the learned merge and score uses it', async () => {
+  const out = join(dir, 'learned')
+  const r = cli('train', ...base(), '--pairs', join(dir, 'pairs.jsonl'), '--merge', 'learned', '--out', out, '--json')
+  assert.equal(r.status, 0, r.stderr)
+  const { summary } = JSON.parse(r.stdout)
+  assert.equal(summary.merge.type, 'learned-global')
+  assert.ok(summary.merge.train.fixed.pairs > 0)
+  const config = JSON.parse(await readFile(join(out, 'config.json'), 'utf8'))
+  assert.equal(config.objective.type, 'combined') // --data with --pairs keeps the combined objective
+  assert.equal(config.merge.type, 'learned-global')
+  assert.equal(config.merge.fit.train.fixed.pairs, summary.merge.train.fixed.pairs)
+  assert.ok(config.training, 'training record kept beside the merge')
+
+  const model = await loadRewardModel(out)
+  assert.equal(model.merge.spec.type, 'learned-global')
+  const rows = (await readFile(join(dir, 'rows.jsonl'), 'utf8')).split('\n').map((l) => JSON.parse(l))
+  const ref = await model.score(rows.map((x) => ({ prompt: x.prompt, response: x.response })))
+  const fixed = rows.map((_, i) => (ref.scores[2 * i] + ref.scores[2 * i + 1]) / 2)
+  assert.ok(
+    ref.rewards.some((x, i) => Math.abs(x - fixed[i]) > 1e-6),
+    'the learned merge differs from the fixed one',
+  )
+  const score = cli('score', '--model', out, '--data', join(dir, 'rows.jsonl'))
+  assert.equal(score.status, 0, score.stderr)
+  const scored = score.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+  assert.equal(scored.length, 3)
+  for (const [i, s] of scored.entries()) {
+    assert.ok(Math.abs(s.reward - ref.rewards[i]) < 1e-9, `${s.reward} vs ${ref.rewards[i]}`)
+  }
+
+  const table = cli(
+    'train',
+    ...base(),
+    '--pairs',
+    join(dir, 'pairs.jsonl'),
+    '--merge',
+    'learned',
+    '--out',
+    join(dir, 'l2'),
+  )
+  assert.equal(table.status, 0, table.stderr)
+  assert.match(table.stdout, /learned-global merge, step \d+ of \d+ kept[\s\S]*fixed acc/)
+})
+
+test('train --pairs-from-ratings --merge gating: rating heads, then a gate fitted on train-split pairs', async () => {
+  const out = join(dir, 'gated')
+  const r = cli('train', ...base(), '--pairs-from-ratings', '--merge', 'gating', '--out', out, '--json')
+  assert.equal(r.status, 0, r.stderr)
+  const config = JSON.parse(await readFile(join(out, 'config.json'), 'utf8'))
+  assert.deepEqual(config.attributes, ['a', 'b'])
+  assert.equal(config.objective, undefined) // rating heads (no Bradley-Terry head on the derived pairs)
+  assert.equal(config.merge.type, 'gating')
+})
+
+test('--merge fixed (the default) leaves the folder as before', async () => {
+  const a = cli('train', ...base(), '--out', join(dir, 'default'))
+  const b = cli('train', ...base(), '--merge', 'fixed', '--out', join(dir, 'fixed'))
+  assert.equal(a.status, 0, a.stderr)
+  assert.equal(b.status, 0, b.stderr)
+  assert.deepEqual((await readdir(join(dir, 'fixed'))).sort(), (await readdir(join(dir, 'default'))).sort())
+  const [ca, cb] = await Promise.all(
+    ['default', 'fixed'].map(async (d) => JSON.parse(await readFile(join(dir, d, 'config.json'), 'utf8'))),
+  )
+  assert.equal(cb.merge, undefined)
+  for (const c of [ca, cb]) delete c.training.seconds
+  assert.deepEqual(cb, ca)
+  for (const f of (await readdir(join(dir, 'default'))).filter((n) => n.endsWith('.safetensors')))
+    assert.deepEqual(await readFile(join(dir, 'fixed', f)), await readFile(join(dir, 'default', f)))
+})
+
+test('--merge learned without pairs is refused with the fix', () => {
+  const r = cli('train', ...base(), '--merge', 'learned', '--out', join(dir, 'none'))
+  assert.notEqual(r.status, 0)
+  assert.match(r.stderr, /merge/)
+  assert.doesNotMatch(r.stderr, /\n\s+at /)
+})
