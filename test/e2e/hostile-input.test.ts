@@ -3,21 +3,14 @@
  * fix), with no raw control bytes on the terminal and no stack trace.
  */
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { gzipSync } from 'node:zlib'
+import { runCli } from '../helpers/run-cli.ts'
 
-const BIN = resolve(import.meta.dirname, '../../bin/rewardfit.js')
-const run = (args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, REWARDFIT_OFFLINE: '1' },
-  })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
+const run = runCli
 /** Any C0 control but newline, DEL or a C1 control: what a terminal would act on. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/

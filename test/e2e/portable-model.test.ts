@@ -6,21 +6,14 @@
  * config.json says.
  */
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { DOCUMENTED_SEEDS, type HashingReferenceSpec, referenceVector } from '../helpers/hashing-reference.ts'
+import { runCli } from '../helpers/run-cli.ts'
 
-const BIN = resolve(import.meta.dirname, '../../bin/rewardfit.js')
-const run = (args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, REWARDFIT_OFFLINE: '1' },
-  })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
+const run = runCli
 
 /** safetensors: 8-byte little-endian header length, a JSON header, then raw little-endian tensors. */
 function readSafetensors(bytes: Buffer): Record<string, { shape: number[]; data: Float32Array }> {

@@ -3,22 +3,15 @@
  * vector, standardized on the training split, stored in the model and required when scoring.
  */
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { Rng } from '../../src/compute/rng.ts'
 import { loadRewardModel } from '../../src/model/load-model.ts'
+import { runCli } from '../helpers/run-cli.ts'
 
-const BIN = resolve(import.meta.dirname, '../../bin/rewardfit.js')
-const run = (args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, REWARDFIT_OFFLINE: '1' },
-  })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
+const run = runCli
 
 describe('numeric side features (--features)', () => {
   let dir = ''
