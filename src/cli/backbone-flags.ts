@@ -2,7 +2,7 @@
 import type { Command } from 'commander'
 import type { FeaturizerSpec } from '../featurize/featurizer.ts'
 import { TRAIN_MODEL_DEFAULTS } from '../pipeline/options.ts'
-import { intFlag, numberFlag } from './parse-flags.ts'
+import { choiceFlag, intFlag, numberFlag } from './parse-flags.ts'
 
 export interface BackboneFlags {
   backbone: string
@@ -10,6 +10,7 @@ export interface BackboneFlags {
   maxLength?: number
   pooling?: string
   layer?: number
+  quantize?: 'none' | 'int8'
 }
 
 export function addBackboneFlags(cmd: Command): Command {
@@ -31,6 +32,11 @@ export function addBackboneFlags(cmd: Command): Command {
       'transformer backbones: hidden layer to read (negative counts from the last)',
       numberFlag('--layer'),
     )
+    .option(
+      '--quantize <mode>',
+      "onnx/hf backbones: 'int8' runs int8 MatMul weights (the folder's onnx/model_quantized.onnx, or quantized on load)",
+      choiceFlag('--quantize', ['none', 'int8'] as const),
+    )
 }
 
 export function backboneOptionsFrom(f: BackboneFlags): Partial<FeaturizerSpec> {
@@ -39,5 +45,6 @@ export function backboneOptionsFrom(f: BackboneFlags): Partial<FeaturizerSpec> {
   if (f.maxLength !== undefined) o.maxLength = f.maxLength
   if (f.pooling !== undefined) o.pooling = f.pooling
   if (f.layer !== undefined) o.layer = f.layer
+  if (f.quantize !== undefined) o.quantize = f.quantize
   return o
 }

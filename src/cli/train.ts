@@ -16,6 +16,7 @@ import {
 } from '../pipeline/options.ts'
 import { type TrainRewardModelResult, trainRewardModel } from '../pipeline/train-reward-model.ts'
 import { TRAIN_DEFAULTS } from '../train/options.ts'
+import { addBackboneFlags, backboneOptionsFrom } from './backbone-flags.ts'
 import { addDataFlags, type DataFlags, dataOptionsFrom } from './data-flags.ts'
 import { defaultCacheDir } from './env.ts'
 import { warnOnStderr } from './errors.ts'
@@ -155,29 +156,7 @@ export function registerTrainCommand(program: Command): void {
       '--weights <spec>',
       "attribute weights for the merged reward: 'a=0.7,b=0.3' (unnamed get 0; default equal 1/k)",
     )
-  addDataFlags(cmd)
-    .option(
-      '--backbone <spec>',
-      "featurizer: 'hashing', 'onnx:DIR', 'hf:ORG/NAME' or 'gguf:FILE'",
-      String(TRAIN_MODEL_DEFAULTS.backbone),
-    )
-    .option('--dim <n>', 'hashing backbone: vector width', intFlag('--dim', 64))
-    .option(
-      '--max-length <n>',
-      'transformer backbones: max tokens (the prompt is cut from the left)',
-      intFlag('--max-length', 8),
-    )
-    .option('--pooling <mode>', "encoder backbones: 'mean' or 'cls'")
-    .option(
-      '--layer <n>',
-      'transformer backbones: hidden layer to read (negative counts from the last)',
-      numberFlag('--layer'),
-    )
-    .option(
-      '--quantize <mode>',
-      "onnx/hf backbones: 'int8' runs int8 MatMul weights (the folder's onnx/model_quantized.onnx, or quantized on load)",
-      choiceFlag('--quantize', ['none', 'int8'] as const),
-    )
+  addBackboneFlags(addDataFlags(cmd))
     .option(
       '--head <type>',
       `${HEAD_CHOICES.join(' | ')} (exact: the objective's exact fit of a linear head, ridge for ratings and Newton for pairs; auto: ridge, exact for pairs alone, linear for both)`,
@@ -256,12 +235,7 @@ export function registerTrainCommand(program: Command): void {
 }
 
 export function trainOptionsFrom(f: TrainFlags): TrainRewardModelOptions {
-  const backboneOptions: Partial<FeaturizerSpec> = {}
-  if (f.dim !== undefined) backboneOptions.dim = f.dim
-  if (f.maxLength !== undefined) backboneOptions.maxLength = f.maxLength
-  if (f.pooling !== undefined) backboneOptions.pooling = f.pooling
-  if (f.layer !== undefined) backboneOptions.layer = f.layer
-  if (f.quantize !== undefined) backboneOptions.quantize = f.quantize
+  const backboneOptions = backboneOptionsFrom(f)
   const progress = f.quiet || f.json ? null : stageProgress()
   const warn = warnOnStderr
   const pairColumns = {
