@@ -122,3 +122,38 @@ test('--merge learned without pairs is refused with the fix', () => {
   assert.match(r.stderr, /merge/)
   assert.doesNotMatch(r.stderr, /\n\s+at /)
 })
+
+test('train --merge: the merge fit settings are flags, with the library defaults, and they change the fit', async () => {
+  const run = (name: string, ...flags: string[]) => {
+    const out = join(dir, name)
+    const r = cli('train', ...base(), '--pairs-from-ratings', '--merge', 'gating', '--out', out, ...flags)
+    assert.equal(r.status, 0, r.stderr)
+    return out
+  }
+  const config = async (out: string) => JSON.parse(await readFile(join(out, 'config.json'), 'utf8'))
+  const head = (out: string) => readFile(join(out, 'head.safetensors'))
+  const byDefault = run('fit-default')
+  // The defaults written out give the same model, bit for bit (one source of defaults).
+  const explicit = run(
+    'fit-explicit',
+    ...['--merge-epochs', '300', '--merge-lr', '0.02', '--merge-weight-decay', '0.01', '--gate-hidden', '16'],
+  )
+  assert.deepEqual(await head(explicit), await head(byDefault))
+  const d = await config(byDefault)
+  assert.equal(d.merge.hidden, 16)
+  assert.equal(d.merge.fit.epochs, 300)
+
+  const narrow = await config(run('fit-narrow', '--gate-hidden', '3', '--merge-epochs', '7'))
+  assert.equal(narrow.merge.hidden, 3)
+  assert.equal(narrow.merge.fit.epochs, 7)
+  assert.ok(narrow.merge.fit.bestEpoch <= 7)
+  // A larger learning rate moves the learned weights further from the default fit's.
+  const fast = await config(run('fit-fast', '--merge-lr', '0.5', '--merge-seed', '3'))
+  assert.notDeepEqual(fast.merge.fit.meanWeights, d.merge.fit.meanWeights)
+  assert.notDeepEqual(await head(join(dir, 'fit-fast')), await head(byDefault))
+
+  const bad = cli('train', ...base(), '--pairs-from-ratings', '--merge-epochs', '5', '--out', join(dir, 'fit-bad'))
+  assert.notEqual(bad.status, 0)
+  assert.match(bad.stderr, /merge/)
+  assert.doesNotMatch(bad.stderr, /\n\s+at /)
+})

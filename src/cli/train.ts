@@ -6,6 +6,7 @@ import type { Command } from 'commander'
 import { SPLIT_DEFAULTS } from '../data/split.ts'
 import type { FeaturizerSpec } from '../featurize/featurizer.ts'
 import { hubOptionsFromEnv } from '../hub/index.ts'
+import { MERGE_FIT_DEFAULTS } from '../model/merge/fit-merge.ts'
 import {
   HEAD_CHOICES,
   type HeadChoice,
@@ -30,6 +31,11 @@ interface TrainFlags extends DataFlags {
   pairs?: string
   pairsFromRatings?: boolean
   merge: MergeChoice
+  mergeEpochs?: number
+  mergeLr?: number
+  mergeWeightDecay?: number
+  gateHidden?: number
+  mergeSeed?: number
   objective: ObjectiveChoice
   pairWeight?: number
   center?: number
@@ -108,6 +114,27 @@ export function registerTrainCommand(program: Command): void {
       choiceFlag('--merge', MERGE_CHOICES),
       TRAIN_MODEL_DEFAULTS.merge as MergeChoice,
     )
+    .option(
+      '--merge-epochs <n>',
+      `learned merge: full-batch AdamW steps (default ${MERGE_FIT_DEFAULTS.epochs})`,
+      intFlag('--merge-epochs', 1),
+    )
+    .option(
+      '--merge-lr <x>',
+      `learned merge: learning rate (default ${MERGE_FIT_DEFAULTS.lr})`,
+      numberFlag('--merge-lr', 0),
+    )
+    .option(
+      '--merge-weight-decay <x>',
+      `learned merge: decoupled weight decay, pulls toward the starting weights (default ${MERGE_FIT_DEFAULTS.weightDecay})`,
+      numberFlag('--merge-weight-decay', 0),
+    )
+    .option(
+      '--gate-hidden <n>',
+      `gating merge: hidden width of the gate (default ${MERGE_FIT_DEFAULTS.hidden})`,
+      intFlag('--gate-hidden', 1),
+    )
+    .option('--merge-seed <n>', 'learned merge: seeds the gate (default: --seed)', intFlag('--merge-seed', 0))
     .option(
       '--objective <name>',
       `${OBJECTIVE_CHOICES.join(' | ')} (auto: rating for --data, bradley-terry for pairs alone, combined for both)`,
@@ -251,6 +278,13 @@ export function trainOptionsFrom(f: TrainFlags): TrainRewardModelOptions {
     pairs: f.pairs ?? null,
     pairsFromRatings: f.pairsFromRatings ?? false,
     merge: learnedType(f.merge ?? 'fixed') ?? 'fixed',
+    mergeFit: {
+      epochs: f.mergeEpochs,
+      lr: f.mergeLr,
+      weightDecay: f.mergeWeightDecay,
+      hidden: f.gateHidden,
+      seed: f.mergeSeed,
+    },
     pairColumns: Object.fromEntries(Object.entries(pairColumns).filter(([, v]) => v !== undefined)),
     objective: f.objective,
     pairWeight: f.pairWeight,

@@ -11,7 +11,7 @@ import type { FeaturizerSpec } from '../featurize/featurizer.ts'
 import type { RidgeOptions } from '../fit/ridge.ts'
 import type { HubOptions } from '../hub/index.ts'
 import type { RidgeUncertaintyOptions } from '../model/fit-ridge-uncertainty.ts'
-import type { LearnedMergeType } from '../model/merge/fit-merge.ts'
+import { type LearnedMergeType, type MergeFitOptions, resolveMergeFitOptions } from '../model/merge/fit-merge.ts'
 import type { EnsembleOptions } from '../train/ensemble.ts'
 import type { EpochRecord, StepProgress, TrainOptions } from '../train/options.ts'
 
@@ -59,6 +59,11 @@ export interface TrainRewardModelOptions {
    * run's train-split pairs (validation pairs pick the step), heads frozen. Needs ratings and pairs.
    */
   merge?: 'fixed' | LearnedMergeType
+  /**
+   * Settings of the learned merge's fit (epochs, lr, weightDecay, hidden for the gate, seed); defaults
+   * in MERGE_FIT_DEFAULTS, except seed, which defaults to `seed`. The type comes from `merge`.
+   */
+  mergeFit?: Omit<MergeFitOptions, 'type'>
   /** Explicit validation / test files; otherwise rows are split off `data` by valFraction/testFraction. */
   val?: string | null
   test?: string | null
@@ -120,6 +125,7 @@ export const TRAIN_MODEL_DEFAULTS = {
   center: 0,
   pairL2: null,
   merge: 'fixed',
+  mergeFit: {},
   head: 'auto',
   ridge: {},
   uncertainty: {},
@@ -170,6 +176,15 @@ export function resolveTrainModelOptions(o: TrainRewardModelOptions): ResolvedTr
       'merge',
       r.merge,
       "'fixed', or give ratings (data) and pairs (a pairs file or pairsFromRatings)",
+    )
+  // Checked now, so a bad setting fails before any featurizing.
+  if (learnedMerge) resolveMergeFitOptions({ ...r.mergeFit, type: r.merge as LearnedMergeType })
+  const mergeSettings = Object.keys(dropUndefined(r.mergeFit))
+  if (!learnedMerge && mergeSettings.length > 0)
+    throw new OptionError(
+      'merge',
+      r.merge,
+      `'learned-global' or 'gating' to use the merge fit's ${mergeSettings.join(', ')}`,
     )
   // A learned merge is a second stage over rating heads: pairs from the ratings then train no head.
   const objective =

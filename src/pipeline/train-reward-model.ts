@@ -472,7 +472,11 @@ async function learnRunMerge(heads: RewardModel, o: ResolvedTrainModelOptions) {
   }
   if (train.length === 0) throw new RewardfitError(`${o.pairs ?? o.data}: no training pairs to learn the merge from`)
   o.onProgress?.({ stage: 'fit', done: 0, total: 1 })
-  const r = await learnMergeOnSplits(heads, train, val, { type: o.merge as LearnedMergeType, seed: o.seed })
+  const r = await learnMergeOnSplits(heads, train, val, {
+    ...o.mergeFit,
+    type: o.merge as LearnedMergeType,
+    seed: o.mergeFit.seed ?? o.seed,
+  })
   o.onProgress?.({ stage: 'fit', done: 1, total: 1 })
   return r
 }
