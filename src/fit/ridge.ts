@@ -122,7 +122,7 @@ export async function accumulateRidge(
   chunkRows = 4096,
   options: RidgeAccumulatorOptions = {},
 ): Promise<RidgeAccumulator> {
-  const acc = new RidgeAccumulator(source.dim, source.attributes, options)
+  const acc = new RidgeAccumulator(source.dim, source.attributes, { expectedRows: source.rows, ...options })
   for await (const batch of source.chunks(chunkRows)) await acc.add(batch)
   return acc
 }

@@ -122,3 +122,26 @@ test('chunks past GRAM_F32_MIN_FLOPS: float32 Gram blocks of shifted rows, withi
   await fill(big, xb, y, n, 1100)
   assert.ok(Math.abs(big.gram[5 * d + 5] / 9e60 - 1) < 1e-6, `${big.gram[5 * d + 5]}`)
 })
+
+test('expectedRows beyond keepAllValues keeps no rows from the start, with the same statistics', async () => {
+  const n = 90
+  const d = 5
+  const k = 2
+  const { x, y } = data(7, n, d, k, 0)
+  const hinted = new RidgeAccumulator(d, k, { keepAllValues: 200, expectedRows: n })
+  const plain = new RidgeAccumulator(d, k, { keepAllValues: 200 })
+  await hinted.add({ x: matrix(30, d, x.subarray(0, 30 * d)), y: y.subarray(0, 30 * k) })
+  await plain.add({ x: matrix(30, d, x.subarray(0, 30 * d)), y: y.subarray(0, 30 * k) })
+  assert.equal(hinted.rowsKept, false)
+  assert.equal(plain.rowsKept, true)
+  await fill(hinted, x.subarray(30 * d), y.subarray(30 * k), n - 30, 30)
+  await fill(plain, x.subarray(30 * d), y.subarray(30 * k), n - 30, 30)
+  assert.equal(plain.rowsKept, false)
+  for (let a = 0; a < k; a++) {
+    const h = await hinted.attributeStats(a)
+    const p = await plain.attributeStats(a)
+    assert.equal(h.count, p.count)
+    for (let i = 0; i < d * d; i++) assert.ok(Math.abs(h.gram[i] - p.gram[i]) <= 1e-9 * Math.abs(p.gram[i]) + 1e-9)
+    for (let i = 0; i < d; i++) assert.ok(Math.abs(h.xy[i] - p.xy[i]) <= 1e-9 * Math.abs(p.xy[i]) + 1e-9)
+  }
+})
