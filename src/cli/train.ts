@@ -73,6 +73,8 @@ interface TrainFlags extends DataFlags {
   resume?: boolean
   ensemble?: number
   bootstrap?: boolean
+  /** false with --no-uncertainty (commander's negatable flag; true otherwise). */
+  uncertainty?: boolean
   cacheDir?: string
   featureStore?: string
   offline?: boolean
@@ -244,6 +246,10 @@ export function registerTrainCommand(program: Command): void {
       intFlag('--ensemble', 1),
     )
     .option('--bootstrap', '--ensemble: train each member on a bootstrap resample of the training rows')
+    .option(
+      '--no-uncertainty',
+      'ridge: save no predictive std (skips its fit; score, serve and eval then give no std)',
+    )
     .option('--checkpoint-dir <dir>', 'save a checkpoint after every epoch (linear, mlp)')
     .option('--resume', 'continue from the checkpoint in --checkpoint-dir')
     .option('--cache-dir <dir>', 'feature store and downloads (default: $REWARDFIT_CACHE or ~/.cache/rewardfit)')
@@ -305,6 +311,8 @@ export function trainOptionsFrom(f: TrainFlags): TrainRewardModelOptions {
     head: f.head,
     ridge: f.alphas ? { alphas: f.alphas } : {},
     ensemble: { members: f.ensemble, bootstrap: f.bootstrap },
+    // Only the negation is passed: the std fit's defaults live in TRAIN_MODEL_DEFAULTS.
+    ...(f.uncertainty === false ? { uncertainty: false as const } : {}),
     training: {
       hidden: f.hidden,
       activation: f.activation,

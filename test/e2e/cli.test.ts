@@ -3,7 +3,7 @@
  * score → eval, exit codes, and one-line errors for user mistakes.
  */
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -92,6 +92,35 @@ describe('rewardfit CLI', () => {
       assert.ok(Math.abs(l.reward - expected.rewards[i]) < 1e-9)
       assert.deepEqual(Object.keys(l.scores), m.attributes)
     })
+  })
+
+  it('train --no-uncertainty saves no std: the folder has none and score writes none', async () => {
+    const plain = join(dir, 'model-plain')
+    const r = run([...trainArgs(plain), '--no-uncertainty'])
+    assert.equal(r.code, 0, r.stderr)
+    const files = await readdir(plain)
+    assert.ok(!files.includes('uncertainty.safetensors'), files.join(', '))
+    assert.equal(JSON.parse(await readFile(join(plain, 'config.json'), 'utf8')).uncertainty, undefined)
+    // Without the flag the same run saves it (so the flag, not the data, turned it off).
+    const withStd = JSON.parse(await readFile(join(model(), 'config.json'), 'utf8'))
+    assert.equal(withStd.uncertainty?.type, 'ridge')
+    const input = join(dir, 'to-score-plain.jsonl')
+    await writeFile(input, `${JSON.stringify({ prompt: 'Where is my order?', response: 'Track it under Orders.' })}\n`)
+    const outFile = join(dir, 'scores-plain.jsonl')
+    const s = run(['score', '--model', plain, '--data', input, '--out', outFile])
+    assert.equal(s.code, 0, s.stderr)
+    const line = JSON.parse((await readFile(outFile, 'utf8')).trim())
+    assert.equal(typeof line.reward, 'number')
+    assert.equal(line.std, undefined)
+    assert.equal(line.scores_std, undefined)
+    // The same model with std: the rewards agree (the std fit does not touch the head).
+    const s2 = run(['score', '--model', model(), '--data', input])
+    assert.equal(s2.code, 0, s2.stderr)
+    const withLine = JSON.parse(s2.stdout.trim())
+    assert.equal(withLine.reward, line.reward)
+    assert.ok(withLine.std > 0)
+    const help = run(['train', '--help'])
+    assert.match(help.stdout, /--no-uncertainty/)
   })
 
   it('user mistakes give one clear line and exit 1 or 2, never a stack trace', async () => {
