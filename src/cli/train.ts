@@ -246,10 +246,7 @@ export function registerTrainCommand(program: Command): void {
       intFlag('--ensemble', 1),
     )
     .option('--bootstrap', '--ensemble: train each member on a bootstrap resample of the training rows')
-    .option(
-      '--no-uncertainty',
-      'ridge: save no predictive std (skips its fit; score, serve and eval then give no std)',
-    )
+    .option('--no-uncertainty', 'ridge: save no predictive std (skips its fit; score, serve and eval then give no std)')
     .option('--checkpoint-dir <dir>', 'save a checkpoint after every epoch (linear, mlp)')
     .option('--resume', 'continue from the checkpoint in --checkpoint-dir')
     .option('--cache-dir <dir>', 'feature store and downloads (default: $REWARDFIT_CACHE or ~/.cache/rewardfit)')
