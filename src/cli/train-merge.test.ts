@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { resolveDataOptions } from '../data/options.ts'
+import { readRatingSplits } from '../data/split.ts'
 import { loadRewardModel } from '../model/load-model.ts'
+import { TRAIN_MODEL_DEFAULTS } from '../pipeline/options.ts'
+import { readPairSplits } from '../pipeline/pair-data.ts'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const cli = (...args: string[]) =>
@@ -156,4 +160,68 @@ test('train --merge: the merge fit settings are flags, with the library defaults
   assert.notEqual(bad.status, 0)
   assert.match(bad.stderr, /merge/)
   assert.doesNotMatch(bad.stderr, /\n\s+at /)
+})
+
+test('train --merge gating: the printed val/test pair figures are those of the saved model, as eval reports them', async () => {
+  const out = join(dir, 'gated-eval')
+  const pairsFile = join(dir, 'pairs.jsonl')
+  // A narrow, fast gate so that its weights differ clearly from the fixed 1/2, 1/2.
+  const flags = ['--pairs', pairsFile, '--merge', 'gating', '--merge-lr', '0.3', '--val-fraction', '0.25']
+  const r = cli('train', ...base(), ...flags, '--test-fraction', '0.25', '--out', out, '--json')
+  assert.equal(r.status, 0, r.stderr)
+  assert.doesNotMatch(r.stderr, /fixed merge/)
+  const { pairMetrics, metrics } = JSON.parse(r.stdout)
+  // The run's pair splits, by the same rule and seed as train (prompt groups, seed 42).
+  const split = { valFraction: 0.25, testFraction: 0.25, seed: TRAIN_MODEL_DEFAULTS.seed }
+  const bySplit: Record<string, unknown[]> = { train: [], val: [], test: [] }
+  for await (const p of readPairSplits({ train: pairsFile }, {}, split)) {
+    bySplit[p.split].push({ prompt: p.prompt, chosen: p.chosen, rejected: p.rejected })
+  }
+  const model = await loadRewardModel(out)
+  assert.equal(model.merge.spec.type, 'gating')
+  for (const name of ['val', 'test'] as const) {
+    assert.ok(bySplit[name].length > 0, `${name} has pairs`)
+    const file = join(dir, `gated-${name}-pairs.jsonl`)
+    await writeFile(file, bySplit[name].map((p) => JSON.stringify(p)).join('\n'))
+    const e = cli('eval', '--model', out, '--pairs', file, '--json')
+    assert.equal(e.status, 0, e.stderr)
+    const evaluated = JSON.parse(e.stdout).pairs
+    assert.equal(pairMetrics[name].pairs, bySplit[name].length)
+    assert.equal(pairMetrics[name].accuracy, evaluated.accuracy)
+    // The margin tells the merges apart even where both order every pair right (train rounds rewards to float32).
+    assert.ok(
+      Math.abs(pairMetrics[name].mean_margin - evaluated.mean_margin) < 1e-6,
+      `${name} mean margin ${pairMetrics[name].mean_margin} vs ${evaluated.mean_margin}`,
+    )
+  }
+  // The fixed merge gives other margins on the same pairs: the figures are the gate's.
+  const val = bySplit.val as { prompt: string; chosen: string; rejected: string }[]
+  const s = await model.score(
+    val.flatMap((p) => [p.chosen, p.rejected].map((response) => ({ prompt: p.prompt, response }))),
+  )
+  let fixedMargin = 0
+  for (let i = 0; i < val.length; i++)
+    fixedMargin += (s.scores[4 * i] + s.scores[4 * i + 1] - s.scores[4 * i + 2] - s.scores[4 * i + 3]) / 2
+  const gap = Math.abs(fixedMargin / val.length - pairMetrics.val.mean_margin)
+  assert.ok(
+    gap > 1e-3,
+    `the gate differs from 1/2, 1/2 (mean margins ${fixedMargin / val.length} and ${pairMetrics.val.mean_margin})`,
+  )
+
+  // The rating figures too: the reward on the validation rows, with the gate, as eval computes it.
+  const data = resolveDataOptions({ targetColumns: ['a', 'b'], scale: '0:4' })
+  const rows: unknown[] = []
+  for await (const e of readRatingSplits({ train: join(dir, 'ratings.jsonl') }, data, split))
+    if (e.split === 'val') rows.push({ prompt: e.prompt, response: e.response, a: e.targets[0], b: e.targets[1] })
+  const valRows = join(dir, 'gated-val-rows.jsonl')
+  await writeFile(valRows, rows.map((x) => JSON.stringify(x)).join('\n'))
+  const e = cli('eval', '--model', out, '--data', valRows, '--json')
+  assert.equal(e.status, 0, e.stderr)
+  const reward = JSON.parse(e.stdout).reward
+  assert.equal(metrics.val.reward.n, rows.length)
+  for (const key of ['pearson', 'l_rating'])
+    assert.ok(
+      Math.abs(metrics.val.reward[key] - reward[key]) < 1e-9,
+      `${key}: ${metrics.val.reward[key]} vs ${reward[key]}`,
+    )
 })

@@ -9,6 +9,7 @@
  *   m.reward.l_rating                // -0.12  (≤ 0, higher is better)
  */
 
+import type { Matrix } from '../compute/matrix.ts'
 import type { BatchSource } from '../core/batch-source.ts'
 import { type IntervalMetrics, intervalMetrics } from '../eval/interval-metrics.ts'
 import { type RatingMetrics, ratingMetrics } from '../eval/metrics.ts'
@@ -22,7 +23,18 @@ export interface SplitMetrics {
   intervals?: Record<string, IntervalMetrics>
 }
 
-export async function evaluateSource(model: RewardModel, source: BatchSource, chunkRows = 4096): Promise<SplitMetrics> {
+/**
+ * The prompt vectors of stored rows [rowStart, rowStart + rows) (RewardModel.promptFeatures of their
+ * texts), for a merge that reads the prompt; stored features carry none.
+ */
+export type PromptRows = (rowStart: number, rows: number) => Promise<Matrix | null>
+
+export async function evaluateSource(
+  model: RewardModel,
+  source: BatchSource,
+  chunkRows = 4096,
+  prompts: PromptRows | null = null,
+): Promise<SplitMetrics> {
   const names = model.attributes
   const k = names.length
   const w = model.config.attributeWeights
@@ -34,7 +46,7 @@ export async function evaluateSource(model: RewardModel, source: BatchSource, ch
   const stds = new Float64Array(withStd ? source.rows * k : 0)
   const rewardStds: number[] = []
   for await (const { x, y, start } of source.chunks(chunkRows)) {
-    const s = await model.scoreFeatures(x)
+    const s = await model.scoreFeatures(x, prompts ? await prompts(start, x.rows) : null)
     preds.set(s.scores, start * k)
     targets.set(y, start * k)
     if (s.scoresStd) stds.set(s.scoresStd, start * k)

@@ -10,6 +10,7 @@
 import type { BatchSource } from '../core/batch-source.ts'
 import type { RewardModel } from '../model/reward-model.ts'
 import { pairValidation } from '../objectives/bradley-terry.ts'
+import type { PromptRows } from './evaluate-source.ts'
 
 export interface PairSplitMetrics {
   pairs: number
@@ -25,10 +26,13 @@ export async function evaluatePairSource(
   model: RewardModel,
   pairs: BatchSource,
   chunkPairs = 2048,
+  prompts: PromptRows | null = null,
 ): Promise<PairSplitMetrics> {
   const acc = pairValidation(0)
+  let row = 0 // x holds both rows of each pair, chosen then rejected
   for await (const { x, y } of pairs.chunks(chunkPairs)) {
-    const { rewards } = await model.scoreFeatures(x)
+    const { rewards } = await model.scoreFeatures(x, prompts ? await prompts(row, x.rows) : null)
+    row += x.rows
     acc.add(y, Float32Array.from(rewards))
   }
   const r = acc.result()

@@ -33,6 +33,7 @@ import type { FeatureStore } from '../store/feature-store.ts'
 import type { EpochRecord } from '../train/options.ts'
 import { train } from '../train/train.ts'
 import { localDataFiles } from './data-files.ts'
+import type { PromptRows } from './evaluate-source.ts'
 import type { ResolvedTrainModelOptions } from './options.ts'
 import { pairSource, pairStores, pairsFromRatings, readPairSplits, type TrainingPair } from './pair-data.ts'
 import { evaluatePairSource, type PairSplitMetrics } from './pair-metrics.ts'
@@ -272,13 +273,14 @@ export async function evaluatePairSplits(
   model: RewardModel,
   stores: Partial<Record<Split, FeatureStore>>,
   o: ResolvedTrainModelOptions,
+  prompts: Partial<Record<Split, PromptRows>> = {},
 ): Promise<PairMetrics> {
   const out: PairMetrics = {}
   for (const split of ['val', 'test'] as const) {
     const store = stores[split]
     if (!store) continue
     o.onProgress?.({ stage: 'evaluate', split, done: 0, total: store.rows / 2 })
-    out[split] = await evaluatePairSource(model, pairSource(store))
+    out[split] = await evaluatePairSource(model, pairSource(store), 2048, prompts[split] ?? null)
     o.onProgress?.({ stage: 'evaluate', split, done: store.rows / 2, total: store.rows / 2 })
   }
   return out

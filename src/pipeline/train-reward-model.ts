@@ -22,7 +22,8 @@ import { readRatingSplits, type Split, type SplitFiles } from '../data/split.ts'
 import { parseWeights } from '../data/weights.ts'
 import { openFeaturized, ShardedFeatureStore } from '../distributed/sharded-store.ts'
 import { OptionError, RewardfitError } from '../errors.ts'
-import type { FeaturizerSpec } from '../featurize/featurizer.ts'
+import { pairTexts } from '../eval/preference-pair.ts'
+import type { FeaturizerSpec, TextPair } from '../featurize/featurizer.ts'
 import { createFeaturizer, parseBackbone } from '../featurize/registry.ts'
 import { accumulateRidge, fitRidge } from '../fit/ridge.ts'
 import type { Head } from '../heads/head.ts'
@@ -40,7 +41,7 @@ import type { FeatureStore } from '../store/feature-store.ts'
 import { resolveEnsembleOptions, trainEnsemble } from '../train/ensemble.ts'
 import type { EpochRecord } from '../train/options.ts'
 import { localDataFiles } from './data-files.ts'
-import { evaluateSource, type SplitMetrics } from './evaluate-source.ts'
+import { evaluateSource, type PromptRows, type SplitMetrics } from './evaluate-source.ts'
 import { learnMergeOnSplits } from './learn-merge.ts'
 import { type ResolvedTrainModelOptions, resolveTrainModelOptions, type TrainRewardModelOptions } from './options.ts'
 import { pairSource, pairStores, type TrainingPair } from './pair-data.ts'
@@ -202,20 +203,20 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
     )
     const merged = o.merge === 'fixed' ? null : await learnRunMerge(heads, o)
     const model = merged?.model ?? heads
-    // Stored features have no prompt vectors, which a gate needs: held-out figures then use the fixed
-    // merge, and the gate's own pair accuracy is in summary.merge.
-    const evaluated = o.merge === 'gating' ? heads : model
-    if (o.merge === 'gating') warn('val/test metrics below use the fixed merge; the merge table shows the gate')
-
+    // Held-out figures use the saved model's merge. Stored features carry no prompt vectors, so for a
+    // merge that reads the prompt (the gate) they are featurized from the split's texts, as eval does.
+    const readsPrompt = model.merge.readsPrompt
     const metrics: TrainRewardModelResult['metrics'] = {}
     for (const split of ['val', 'test'] as const) {
       const store = sources[split]
       if (!store) continue
       o.onProgress?.({ stage: 'evaluate', split, done: 0, total: store.rows })
-      metrics[split] = await evaluateSource(evaluated, store)
+      const prompts = readsPrompt ? promptRows(model, await ratingTexts(files, data, o, split)) : null
+      metrics[split] = await evaluateSource(model, store, 4096, prompts)
       o.onProgress?.({ stage: 'evaluate', split, done: store.rows, total: store.rows })
     }
-    const pairMetrics = pairs.train ? await evaluatePairSplits(evaluated, pairs, o) : {}
+    const pairPrompts = readsPrompt && pairs.train ? await pairPromptRows(model, o) : {}
+    const pairMetrics = pairs.train ? await evaluatePairSplits(model, pairs, o, pairPrompts) : {}
     const summary: TrainSummary = {
       rows: counts.rows,
       skipped: counts.skipped,
@@ -341,6 +342,34 @@ async function* splitRows(
     if (e.split !== split) continue
     yield { pair: { prompt: e.prompt, response: e.response, messages: e.messages }, targets: e.targets }
   }
+}
+
+/** The texts of a split's rating rows, in store order. */
+async function ratingTexts(
+  files: SplitFiles,
+  data: ReturnType<typeof resolveDataOptions>,
+  o: ResolvedTrainModelOptions,
+  split: Split,
+): Promise<TextPair[]> {
+  const texts: TextPair[] = []
+  for await (const r of splitRows(files, data, o, split)) texts.push(r.pair)
+  return texts
+}
+
+/** Prompt vectors of stored rows, from their texts (see PromptRows). */
+const promptRows =
+  (model: RewardModel, texts: readonly TextPair[]): PromptRows =>
+  (start, rows) =>
+    model.promptFeatures(texts.slice(start, start + rows))
+
+/** PromptRows of the held-out pair stores (chosen, then rejected row of each pair, as pairRows stores them). */
+async function pairPromptRows(
+  model: RewardModel,
+  o: ResolvedTrainModelOptions,
+): Promise<Partial<Record<Split, PromptRows>>> {
+  const texts: Record<Split, TextPair[]> = { train: [], val: [], test: [] }
+  for await (const p of (await runPairs(o))()) if (p.split !== 'train') texts[p.split].push(...pairTexts(p))
+  return { val: promptRows(model, texts.val), test: promptRows(model, texts.test) }
 }
 
 interface FittedHead {
