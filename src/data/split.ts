@@ -84,7 +84,8 @@ export interface SplitFiles {
 
 const fileList = (f: string | string[]): string[] => (typeof f === 'string' ? [f] : f)
 
-export type SplitExample = RatingExample & { split: Split }
+/** `file`: the input file the row came from (one of the split's files). */
+export type SplitExample = RatingExample & { split: Split; file: string }
 
 /**
  * Every row of the train file tagged by ratingsSplit, then every row of the explicit val and test
@@ -115,9 +116,9 @@ export async function* readRatingSplits(
     )
   }
   for (const f of fileList(files.train))
-    for await (const e of readRatings(f, data)) yield Object.assign(e, { split: ratingsSplit(e, o) })
+    for await (const e of readRatings(f, data)) yield Object.assign(e, { split: ratingsSplit(e, o), file: f })
   for (const f of files.val ? fileList(files.val) : [])
-    for await (const e of readRatings(f, data)) yield Object.assign(e, { split: 'val' as const })
+    for await (const e of readRatings(f, data)) yield Object.assign(e, { split: 'val' as const, file: f })
   for (const f of files.test ? fileList(files.test) : [])
-    for await (const e of readRatings(f, data)) yield Object.assign(e, { split: 'test' as const })
+    for await (const e of readRatings(f, data)) yield Object.assign(e, { split: 'test' as const, file: f })
 }

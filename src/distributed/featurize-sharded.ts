@@ -13,8 +13,8 @@
  *     out: 'store', shardRows: 500, queue: 'redis://127.0.0.1:6379' })
  *   r.splits.train   // { rows: 950, shards: 2, reused: 0, manifest: 'store/….shards.json' }
  */
-import { mkdir } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { mkdir, rm, rmdir } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { Queue } from 'bullmq'
 import { type DataOptions, resolveDataOptions } from '../data/options.ts'
 import { resolveSplitOptions, type Split, type SplitFiles, type SplitOptions } from '../data/split.ts'
@@ -28,6 +28,7 @@ import { JOB_DEFAULTS, QUEUE_NAME, shardJobId } from './queue-names.ts'
 import { parseQueueUrl, scrubSecret } from './queue-url.ts'
 import { runShard, type ShardJob, shardDone, shardLabel } from './shard-job.ts'
 import { planShards, type ShardSource, SPLITS, type SplitPlan } from './shard-plan.ts'
+import { SLICE_DIR } from './shard-slice.ts'
 import { MANIFEST_FORMAT_VERSION, writeManifest } from './sharded-store.ts'
 
 export interface FeaturizeProgress {
@@ -157,7 +158,11 @@ export async function featurizeSharded(options: FeaturizeShardedOptions): Promis
     const storeDir = resolve(o.out)
     await mkdir(storeDir, { recursive: true })
     const t0 = performance.now()
-    const plan = await planShards(source, o.shardRows, data)
+    // Each shard's rows go to a slice in the store as they are read; a shard already done needs none.
+    const plan = await planShards(source, o.shardRows, data, {
+      storeDir,
+      keep: async (_s, shard) => !(await shardDone(storeDir, featurizer.fingerprint, shard)),
+    })
     const planSeconds = (performance.now() - t0) / 1000
     if (plan.train.rows < 2)
       throw new RewardfitError(
@@ -202,6 +207,11 @@ export async function featurizeSharded(options: FeaturizeShardedOptions): Promis
     const runSeconds = (performance.now() - t1) / 1000
     for (const s of SPLITS)
       splits[s].manifest = await writeSplitManifest(storeDir, plan[s], featurizer, data.targetColumns, o.shardRows)
+    // The slices were only the workers' input: every shard is in the store now.
+    for (const s of SPLITS)
+      for (const shard of plan[s].shards)
+        if (shard.slice) await rm(join(storeDir, SLICE_DIR, shard.slice), { force: true })
+    await rmdir(join(storeDir, SLICE_DIR)).catch(() => {})
     return { splits, fingerprint: featurizer.fingerprint, dim: featurizer.dim, planSeconds, runSeconds }
   } finally {
     await featurizer.dispose?.()

@@ -1,7 +1,9 @@
 /**
  * One shard's work, the same whether a queue worker or the driver itself runs it: featurize the
- * shard's rows into an ordinary store entry (reused when it already exists), then write the
- * shard's partial ridge sums next to it. A shard whose entry and partial exist is not redone.
+ * shard's rows (its slice, written by the driver: nothing else of the input is read) into an
+ * ordinary store entry (reused when it already exists), then write the shard's partial ridge sums
+ * next to it. A shard whose entry and partial exist is not redone. A row error names the input
+ * file and line the row came from.
  *
  * @example
  *   const r = await runShard(job, featurizer)   // { entry: '3fa…-9bc…', rows: 1000, reused: false }
@@ -13,7 +15,8 @@ import type { Featurizer, FeaturizerSpec } from '../featurize/featurizer.ts'
 import { buildFeatureStore, entryName } from '../store/build-store.ts'
 import { type FeatureStore, openFeatureStore } from '../store/feature-store.ts'
 import { hasRidgePartial, writeRidgePartial } from './ridge-partial.ts'
-import { type ShardPlanEntry, type ShardSource, shardRows } from './shard-plan.ts'
+import type { ShardPlanEntry, ShardSource } from './shard-plan.ts'
+import { inputPosition, type OpenSlice, openSlice, SLICE_DIR } from './shard-slice.ts'
 
 /** A job's data: plain JSON, never the queue URL. */
 export interface ShardJob {
@@ -72,30 +75,44 @@ export async function runShard(
     await store.close()
     store = null
   }
-  store ??= await buildFeatureStore(featurizer, shardRows(job.source, job.split, job.shard.start, job.shard.rows), {
-    dir: job.storeDir,
-    batchSize: job.batchSize,
-    attributes: job.source.data.targetColumns,
-    onProgress: (p) => onRows(p.rows),
-  })
+  const slice = job.shard.slice ? openSlice(join(job.storeDir, SLICE_DIR, job.shard.slice)) : null
+  try {
+    if (!store) {
+      if (!slice)
+        throw new RewardfitError(`${shardLabel(job)}: the job names no slice of rows; run rewardfit featurize again`)
+      store = await buildFeatureStore(featurizer, slice.rows(), {
+        dir: job.storeDir,
+        batchSize: job.batchSize,
+        attributes: job.source.data.targetColumns,
+        onProgress: (p) => onRows(p.rows),
+      })
+    }
+  } catch (e) {
+    throw atInputRow(e, job, slice)
+  }
   try {
     checkDigests(job, store)
     try {
       await writeRidgePartial(store)
     } catch (e) {
-      // Name the split's row, not the shard's.
-      if (e instanceof DataError && e.where.row !== undefined)
-        throw new DataError(e.message.replace(/^.*?: /, ''), {
-          ...e.where,
-          row: job.shard.start + e.where.row,
-          field: `${job.split} features`,
-        })
-      throw e
+      throw atInputRow(e, job, slice)
     }
   } finally {
     await store.close()
   }
   return { entry, rows: job.shard.rows, reused: false }
+}
+
+/**
+ * A row error names the shard's row; say instead the input file and line it came from (the slice
+ * knows), else the row within the split.
+ */
+function atInputRow(e: unknown, job: ShardJob, slice: OpenSlice | null): unknown {
+  if (!(e instanceof DataError) || e.where.row === undefined || e.where.file !== undefined) return e
+  const message = e.message.replace(/^.*?: /, '')
+  const origin = slice?.origin(e.where.row)
+  if (origin) return new DataError(message, { ...inputPosition(origin.file, origin.line), field: e.where.field })
+  return new DataError(message, { ...e.where, row: job.shard.start + e.where.row, field: `${job.split} features` })
 }
 
 /** The rows read now must be the rows planned: a file edited during the run must not mix in. */
@@ -105,8 +122,8 @@ function checkDigests(job: ShardJob, store: FeatureStore): void {
     !store.targetsPath.endsWith(`targets-${job.shard.targetsDigest}.f32`)
   ) {
     throw new DataError(
-      `${shardLabel(job)}: the rows differ from when the run was planned (the input changed); run rewardfit featurize again`,
-      { file: fileNames(job.source) },
+      `${shardLabel(job)}: the rows of slice ${job.shard.slice ?? '(none)'} differ from the plan of ${fileNames(job.source)}; run rewardfit featurize again`,
+      { file: job.storeDir },
     )
   }
 }

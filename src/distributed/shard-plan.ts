@@ -1,17 +1,18 @@
 /**
  * Where a run's shards come from. A `ShardSource` says how to read the rows (files, data options,
- * split options: plain JSON, so it travels inside a job); `planShards` reads it once, validating
- * every row as training does, and cuts each split into shards of `shardRows` rows, with the
- * content digests every shard's store entry will carry.
+ * split options: plain JSON); `planShards` reads it once, validating every row as training does,
+ * and cuts each split into shards of `shardRows` rows, with the content digests every shard's store
+ * entry will carry. Given a store folder it also writes each shard's rows there as a slice
+ * (shard-slice.ts), so a worker reads its rows alone instead of the input from its start.
  *
  * @example
- *   const plan = await planShards(source, 1000)
- *   plan.train.shards[2]   // { index: 2, start: 2000, rows: 1000, textDigest: '…', targetsDigest: '…' }
+ *   const plan = await planShards(source, 1000, data, { storeDir: 'store' })
+ *   plan.train.shards[2]   // { index: 2, start: 2000, rows: 1000, textDigest: '…', targetsDigest: '…', slice: '…jsonl' }
  */
 import type { DataOptions } from '../data/options.ts'
 import { readRatingSplits, type Split, type SplitFiles, type SplitOptions } from '../data/split.ts'
-import type { StoreRow } from '../store/build-store.ts'
 import { ContentHasher } from '../store/content-hash.ts'
+import { SliceWriter } from './shard-slice.ts'
 
 /** How to read the rows: everything here is plain JSON (no callbacks), so a job can carry it. */
 export interface ShardSource {
@@ -28,6 +29,8 @@ export interface ShardPlanEntry {
   rows: number
   textDigest: string
   targetsDigest: string
+  /** The shard's rows in the store's work area (SLICE_DIR), when the plan wrote slices. */
+  slice?: string
 }
 
 export interface SplitPlan {
@@ -39,72 +42,82 @@ export interface SplitPlan {
 
 export const SPLITS: readonly Split[] = ['train', 'val', 'test']
 
-/** The rows of one split from `start`, at most `count` of them, as the store reads them. */
-export async function* shardRows(
-  source: ShardSource,
-  split: Split,
-  start = 0,
-  count = Number.POSITIVE_INFINITY,
-): AsyncGenerator<StoreRow> {
-  let i = 0
-  const end = start + count
-  for await (const e of readRatingSplits(
-    source.files,
-    { ...source.data, onWarning: null, onSkip: null },
-    source.split,
-  )) {
-    if (e.split !== split) continue
-    if (i >= end) return
-    if (i++ >= start)
-      yield { pair: { prompt: e.prompt, response: e.response, messages: e.messages }, targets: e.targets }
-  }
-}
-
 /**
  * One validated pass: rows and digests per split and per shard. `data` may carry onWarning/onSkip
- * (the driver reports them once, here).
+ * (the driver reports them once, here). With `slices.storeDir`, each shard's rows are written to
+ * a slice there as they are read; `slices.keep(shard)` false (a shard already in the store) drops it.
  */
 export async function planShards(
   source: ShardSource,
   shardRowCount: number,
   data: DataOptions = source.data,
+  slices: { storeDir: string; keep?: (split: Split, shard: ShardPlanEntry) => Promise<boolean> } | null = null,
 ): Promise<Record<Split, SplitPlan>> {
   const attributes = source.data.targetColumns
-  const acc = {} as Record<Split, { split: ContentHasher; shard: ContentHasher | null; plan: SplitPlan }>
-  for (const s of SPLITS)
+  interface Acc {
+    split: ContentHasher
+    shard: ContentHasher | null
+    writer: SliceWriter | null
+    files: string[]
+    plan: SplitPlan
+  }
+  const acc = {} as Record<Split, Acc>
+  for (const s of SPLITS) {
+    const f = source.files[s]
     acc[s] = {
       split: new ContentHasher(attributes),
       shard: null,
+      writer: null,
+      files: f === undefined ? [] : [f].flat(),
       plan: { rows: 0, textDigest: '', targetsDigest: '', shards: [] },
     }
-  const closeShard = (a: (typeof acc)[Split]) => {
+  }
+  // The train file's rows fall into every split (by the split fractions); val/test files into theirs.
+  const trainFiles = [source.files.train].flat()
+  for (const s of SPLITS) if (acc[s].files.length === 0) acc[s].files = trainFiles
+  const closeShard = async (s: Split) => {
+    const a = acc[s]
     if (!a.shard) return
     const p = a.plan
-    const start = p.shards.length * shardRowCount
-    p.shards.push({
+    const entry: ShardPlanEntry = {
       index: p.shards.length,
-      start,
+      start: p.shards.length * shardRowCount,
       rows: a.shard.rows,
       textDigest: a.shard.textDigest(),
       targetsDigest: a.shard.targetsDigest(),
-    })
+    }
+    if (a.writer) {
+      const w = a.writer
+      a.writer = null
+      if (slices?.keep && !(await slices.keep(s, entry))) await w.abort()
+      else entry.slice = await w.finish(entry.textDigest, entry.targetsDigest)
+    }
+    p.shards.push(entry)
     a.shard = null
   }
-  for await (const e of readRatingSplits(source.files, data, source.split)) {
-    const a = acc[e.split]
-    const pair = { prompt: e.prompt, response: e.response, messages: e.messages }
-    // The stored form of the targets (float32, NaN = missing), so the digests match the entries'.
-    const t = Float32Array.from(e.targets)
-    a.shard ??= new ContentHasher(attributes)
-    a.shard.add(pair, t)
-    a.split.add(pair, t)
-    a.plan.rows++
-    if (a.shard.rows === shardRowCount) closeShard(a)
+  try {
+    for await (const e of readRatingSplits(source.files, data, source.split)) {
+      const a = acc[e.split]
+      const pair = { prompt: e.prompt, response: e.response, messages: e.messages }
+      // The stored form of the targets (float32, NaN = missing), so the digests match the entries'.
+      const t = Float32Array.from(e.targets)
+      if (!a.shard) {
+        a.shard = new ContentHasher(attributes)
+        if (slices) a.writer = await SliceWriter.create(slices.storeDir, a.files)
+      }
+      a.shard.add(pair, t)
+      a.split.add(pair, t)
+      await a.writer?.add(e, Math.max(0, a.files.indexOf(e.file)))
+      a.plan.rows++
+      if (a.shard.rows === shardRowCount) await closeShard(e.split)
+    }
+    const out = {} as Record<Split, SplitPlan>
+    for (const s of SPLITS) {
+      await closeShard(s)
+      out[s] = { ...acc[s].plan, textDigest: acc[s].split.textDigest(), targetsDigest: acc[s].split.targetsDigest() }
+    }
+    return out
+  } finally {
+    for (const s of SPLITS) await acc[s].writer?.abort()
   }
-  const out = {} as Record<Split, SplitPlan>
-  for (const s of SPLITS) {
-    closeShard(acc[s])
-    out[s] = { ...acc[s].plan, textDigest: acc[s].split.textDigest(), targetsDigest: acc[s].split.targetsDigest() }
-  }
-  return out
 }

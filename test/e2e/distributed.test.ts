@@ -1,7 +1,7 @@
 /**
  * Sharded featurizing on a real Redis (Debian's redis-server, started per test run on a free
  * port) with real `rewardfit worker` and `rewardfit featurize` processes: a worker SIGKILLed
- * mid-job, Redis restarted mid-run, a bad row, a rerun, and a password in the queue URL. Every
+ * mid-job, Redis restarted mid-run, a bad row, a damaged shard, a rerun, and a password in the queue URL. Every
  * distributed model is compared bit for bit with the single-process (no queue) run.
  */
 import assert from 'node:assert/strict'
@@ -10,10 +10,12 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { Queue } from 'bullmq'
+import { type Job, Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { featurizeSharded } from '../../src/distributed/featurize-sharded.ts'
 import { QUEUE_NAME } from '../../src/distributed/queue-names.ts'
+import type { ShardJob } from '../../src/distributed/shard-job.ts'
+import { SLICE_DIR } from '../../src/distributed/shard-slice.ts'
 import { trainRewardModel } from '../../src/pipeline/train-reward-model.ts'
 import { writeRatingsJsonl } from '../helpers/ratings-jsonl.ts'
 import { startRedis, type TestRedis } from '../helpers/redis-server.ts'
@@ -163,41 +165,66 @@ describe('featurize on a BullMQ queue with rewardfit workers', { timeout: 240_00
     assert.ok((await train(store, 'model-restart')).equals(reference))
   })
 
-  it('a bad row fails the run naming the row, once, without retrying', async () => {
+  it('a bad row fails the run while planning, naming the row, before any job is queued', async () => {
     const file = join(dir, 'bad.jsonl')
-    await writeFile(file, await readFile(data))
-    const store = join(dir, 'store-bad')
-    const driver = start([
-      'featurize',
-      ...dataFlags().map((a) => (a === data ? file : a)),
-      '--shard-rows',
-      '120',
-      '--out',
-      store,
-      '--queue',
-      redis.url,
-    ])
-    // Once the jobs are queued, the input changes under the run: line 5 gets a rating off the scale.
+    const lines = (await readFile(data, 'utf8')).split('\n')
+    lines[4] = lines[4].replace(/"a":\d/, '"a":"five"')
+    await writeFile(file, lines.join('\n'))
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null })
     const q = new Queue(QUEUE_NAME, { connection })
     try {
-      for (let t = 0; (await q.getWaitingCount()) === 0; t++) {
+      const before = await q.getJobCounts()
+      const driver = start([
+        'featurize',
+        ...dataFlags().map((a) => (a === data ? file : a)),
+        '--shard-rows',
+        '120',
+        '--out',
+        join(dir, 'store-bad'),
+        '--queue',
+        redis.url,
+      ])
+      assert.equal(await driver.exit(), 1, driver.output())
+      logs.push(driver.output())
+      assert.match(driver.output(), /error: .*bad\.jsonl, line 5, field "a"/)
+      assert.deepEqual(await q.getJobCounts(), before)
+    } finally {
+      await q.close()
+      connection.disconnect()
+    }
+  })
+
+  it("a shard whose rows are damaged fails once, naming the input's line, without retrying", async () => {
+    const store = join(dir, 'store-damaged')
+    const driver = featurize(store)
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null })
+    const q = new Queue<ShardJob>(QUEUE_NAME, { connection })
+    try {
+      let waiting: Job<ShardJob>[] = []
+      for (let t = 0; waiting.length === 0; t++) {
         assert.ok(t < 600, `no job was queued:\n${driver.output()}`)
         await new Promise((ok) => setTimeout(ok, 100))
+        waiting = await q.getWaiting()
       }
-      const lines = (await readFile(file, 'utf8')).split('\n')
-      lines[4] = lines[4].replace(/"a":\d/, '"a":"five"')
-      await writeFile(file, lines.join('\n'))
+      // The shard's slice (its rows as planned) is damaged before any worker reads it.
+      const job = waiting[0].data
+      const slice = join(store, SLICE_DIR, job.shard.slice as string)
+      const lines = (await readFile(slice, 'utf8')).split('\n')
+      const row = JSON.parse(lines[2]) as unknown[]
+      row[5] = ['five', null]
+      lines[2] = JSON.stringify(row)
+      await writeFile(slice, lines.join('\n'))
       const w = worker()
       assert.equal(await driver.exit(), 1, driver.output())
       await stopAll([w])
       logs.push(w.output(), driver.output())
       assert.match(
         driver.output(),
-        /error: \w+ shard \d+\/\d+ .*failed after 1 attempt\(s\): .*bad\.jsonl, line 5, field "a"/,
+        new RegExp(
+          `error: \\w+ shard \\d+/\\d+ .*failed after 1 attempt\\(s\\): .*ratings\\.jsonl, line ${row[1]}: target 0 is "five"`,
+        ),
       )
-      // Each shard that met the bad row failed on its first attempt: never retried.
-      assert.match(w.output(), /: failed: .*line 5/)
+      assert.match(w.output(), /: failed: .*target 0 is "five"/)
       assert.doesNotMatch(w.output(), /attempt 2/)
     } finally {
       await q.close()
