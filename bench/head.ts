@@ -194,12 +194,35 @@ async function main(): Promise<void> {
     const ours = await tsTrain(data, kase)
     console.log(`  rewardfit: ${ours.seconds.map(fmt).join(', ')} s per epoch; val MSE ${ours.valMse.toFixed(5)}`)
     const theirs = bestPeer(kase, EPOCHS[kase])
-    report(`${kase} s/epoch`, perEpoch(ours), perEpoch(theirs), 's', { peerThreads: theirs.threads })
+    const extra: Record<string, unknown> = { peerThreads: theirs.threads }
+    if (kase === 'linear') Object.assign(extra, await bandwidthLimit(data.train.x, perEpoch(ours)))
+    report(`${kase} s/epoch`, perEpoch(ours), perEpoch(theirs), 's', extra)
     report(`${kase} val MSE`, ours.valMse, theirs.valMse, '')
   }
   if (cases.includes('ridge')) await ridgeCase(data)
   if (cases.includes('ridge-grid')) await ridgeGridCase(data)
   writeBenchOut('head', results)
+}
+
+/**
+ * The linear head's floor: an epoch must read X at least twice (the forward product and the
+ * weight gradient), so its time is bounded by 2 × (one streaming pass over X). A pass is timed as
+ * the best of 7 onnxruntime products X·v (memory-bound: one multiply-add per 4 bytes read).
+ */
+async function bandwidthLimit(x: Matrix, epoch: number): Promise<Record<string, number>> {
+  const v = matrix(x.cols, 1, new Float32Array(x.cols).fill(1))
+  let pass = Number.POSITIVE_INFINITY
+  for (let r = 0; r < 7; r++) {
+    const t0 = performance.now()
+    await gemm(x, v)
+    pass = Math.min(pass, (performance.now() - t0) / 1000)
+  }
+  const gbPerS = (x.rows * x.cols * 4) / pass / 1e9
+  const limit = 2 * pass
+  console.log(
+    `  memory-bandwidth floor: one pass over X (${((x.rows * x.cols * 4) / 1e6).toFixed(0)} MB) ${fmt(pass)} s = ${gbPerS.toFixed(1)} GB/s; two passes ${fmt(limit)} s; the epoch takes ${(epoch / limit).toFixed(2)}x that`,
+  )
+  return { bandwidthGBs: gbPerS, bandwidthFloorSeconds: limit, timesFloor: epoch / limit }
 }
 
 /** BENCH_REPEAT rounds, each running rewardfit then the peer (interleaved); the best of each side is compared. */
