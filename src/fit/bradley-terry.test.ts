@@ -83,3 +83,33 @@ test('λ is chosen on validation L_BT from the grid', async () => {
   assert.equal(fit.l2, best.l2)
   assert.ok(fit.grid.every((g) => g.valLBT <= 0 && g.valAccuracy >= 0 && g.valAccuracy <= 1))
 })
+
+test('large problems (float32 products) stop at the optimum to float32 precision, in few Newton steps', async () => {
+  const rng = new Rng(4)
+  const n = 4096
+  const d = 256 // n·d = 1M entries: the onnxruntime float32 path
+  const truth = Float64Array.from({ length: d }, () => rng.normal() / 4)
+  const c = Float32Array.from({ length: n * d }, () => rng.normal())
+  const r = Float32Array.from({ length: n * d }, () => rng.normal())
+  const p = Array.from({ length: n }, (_, i) => {
+    let s = 0
+    for (let j = 0; j < d; j++) s += truth[j] * (c[i * d + j] - r[i * d + j])
+    return rng.float() < 1 / (1 + Math.exp(-s)) ? 1 : 0
+  })
+  const l2 = 1e-4
+  const fit = await fitBradleyTerry(pairs(c, r, d, p), { l2 })
+  // The gradient of F in float64 at the returned (float32) weights: (1/n)·Zᵀ(p − σ(Z·w)) − 2λw.
+  const w = fit.params['linear.weight'].data
+  const grad = new Float64Array(d)
+  for (let i = 0; i < n; i++) {
+    let s = 0
+    for (let j = 0; j < d; j++) s += w[j] * (c[i * d + j] - r[i * d + j])
+    const e = (p[i] - 1 / (1 + Math.exp(-s))) / n
+    for (let j = 0; j < d; j++) grad[j] += e * (c[i * d + j] - r[i * d + j])
+  }
+  const gMax = grad.reduce((mx, g, j) => Math.max(mx, Math.abs(g - 2 * l2 * w[j])), 0)
+  assert.ok(gMax < 1e-6, `max |∂F/∂w| ${gMax}`)
+  assert.ok(fit.iterations <= 12, `${fit.iterations} Newton steps`)
+  // No line search halves its way down to rounding (47 evaluations in 9 steps before the stop rule).
+  assert.ok(fit.evaluations <= 2 * fit.iterations + 1, `${fit.evaluations} evaluations in ${fit.iterations} steps`)
+})

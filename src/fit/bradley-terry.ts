@@ -7,6 +7,10 @@
  *     ∇_w F = (1/n)·Zᵀ(p - σ(d)) - (2η/n)·Uᵀs - 2λ·w        ∇_b F = -(4η/n)·Σ s
  *     -∇²F  = (1/n)·ZᵀDZ + (2η/n)·[U 2]ᵀ[U 2] + 2λ·I_w     D = diag(σ(d)·(1 - σ(d)))
  *
+ * With float32 products (large problems) the search stops once a step's predicted decrease ½·gᵀΔ
+ * is below what float32 resolves in f (1e-9·|f|): further steps would only chase rounding, and
+ * each failed line search costs a pass over the pairs per halving.
+ *
  * -F is strictly convex for λ > 0, so this is the unique optimum, the one scikit-learn's
  * LogisticRegression(fit_intercept=False, C = 1/(2λn)) finds on the differences (the test pins it
  * within 1e-4). Without centering (η = 0) the bias cancels in every d and stays 0. λ is chosen on
@@ -52,6 +56,8 @@ export interface BradleyTerryFit {
   grid: { l2: number; valLBT: number; valAccuracy: number }[]
   /** Newton iterations of the final fit, and its training F and largest gradient entry. */
   iterations: number
+  /** Evaluations of F and its gradient (a pass over the pairs each) in the final fit, line searches included. */
+  evaluations: number
   value: number
   gradientMax: number
 }
@@ -106,6 +112,7 @@ export async function fitBradleyTerry(
     l2: b.l2,
     grid: scores,
     iterations: b.result.iterations,
+    evaluations: b.result.evaluations,
     value: b.result.value,
     gradientMax: b.result.gradientMax,
   }
@@ -143,6 +150,7 @@ async function pairMatrices(source: BatchSource, withSums: boolean): Promise<Pai
 interface NewtonResult {
   theta: Float64Array
   iterations: number
+  evaluations: number
   value: number
   gradientMax: number
 }
@@ -157,6 +165,8 @@ interface Products {
   zt: (e: Float64Array) => Promise<Float64Array>
   u: (v: Float64Array) => Promise<Float64Array>
   ut: (e: Float64Array) => Promise<Float64Array>
+  /** float32 products (onnxruntime): f is resolved to about 1e-9 relative, not 1e-16. */
+  f32: boolean
 }
 
 /** Above this many matrix entries the products run on onnxruntime. */
@@ -196,7 +206,7 @@ function products(a: PairMatrices): Products {
   const zz = pick(a.z)!
   const uu = pick(a.u)
   const none = async () => new Float64Array(0)
-  return { z: zz.mv, zt: zz.mtv, u: uu ? uu.mv : none, ut: uu ? uu.mtv : none }
+  return { z: zz.mv, zt: zz.mtv, u: uu ? uu.mv : none, ut: uu ? uu.mtv : none, f32: n * d >= ORT_MIN_ENTRIES }
 }
 
 /** Minimizes f = -F over θ = [w, b] by truncated Newton with a backtracking (Armijo) line search. */
@@ -212,6 +222,7 @@ async function newton(
   const ops = products(a)
   let theta = start.slice()
   let state = await evaluate(a, ops, theta, l2, eta)
+  let evaluations = 1
   let it = 0
   for (; it < maxIterations; it++) {
     const gMax = state.grad.reduce((mx, v) => Math.max(mx, Math.abs(v)), 0)
@@ -233,17 +244,24 @@ async function newton(
     for (let k = 0; k < 40; k++) {
       next = theta.map((v, i) => v - t * step[i])
       nextState = await evaluate(a, ops, next, l2, eta)
+      evaluations++
       if (nextState.f <= state.f - 1e-4 * t * slope || t < 1e-10) break
       t /= 2
     }
     if (!(nextState.f < state.f)) break // no further progress at this precision
     theta = next
     state = nextState
+    // The step's predicted decrease is below what float32 products resolve in f: done.
+    if (ops.f32 && 0.5 * t * slope < 1e-9 * Math.max(1, Math.abs(state.f))) {
+      it++
+      break
+    }
   }
   if (eta === 0) theta[d] = 0 // the bias cancels in every pair
   return {
     theta,
     iterations: it,
+    evaluations,
     value: -state.f,
     gradientMax: state.grad.reduce((mx, v) => Math.max(mx, Math.abs(v)), 0),
   }
