@@ -9,11 +9,13 @@
  *   const u = await fitRidgeUncertainty(train, fit, { residuals: valStore, calibrate: true })
  *   u.spec.attributes[0].sigma   // calibrated noise std, rating scale
  */
+import { gemm } from '../compute/matmul.ts'
 import type { Matrix } from '../compute/matrix.ts'
 import type { BatchSource } from '../core/batch-source.ts'
 import type { ParamSet } from '../core/tensor.ts'
 import { OptionError } from '../errors.ts'
-import type { RidgeAccumulator } from '../linalg/ridge-accumulator.ts'
+import { type BandReduction, DEFAULT_BANDWIDTH, factorShiftedBand, reduceToBand } from '../linalg/band-reduce.ts'
+import type { KeptRows, RidgeAccumulator } from '../linalg/ridge-accumulator.ts'
 import { topEigen } from '../linalg/top-eigen.ts'
 import type { TargetStats } from './config.ts'
 import {
@@ -25,6 +27,14 @@ import {
 
 export interface RidgeUncertaintyOptions {
   /**
+   * 'dual' (for a pattern with fewer labelled rows than features, the rows kept by the accumulator,
+   * every α > 0) is exact (see ridge-uncertainty.ts) and stores rows·d values; 'eigen' stores
+   * rank·d values and is exact only when rows ≤ rank. 'auto': 'dual' where it can and rows ≤ rank
+   * (both exact there, the dual ~d/rows times cheaper to fit), else 'eigen'.
+   * Measured at d = 4096, 1,179 rows: the dual fit takes ~3.2 s per missing-label pattern (load 7).
+   */
+  form?: 'auto' | 'eigen' | 'dual'
+  /**
    * Eigenpairs kept per missing-label pattern; the form is exact when the training rows number at
    * most this + 1 or the width reaches the feature count. Range [1, ∞).
    */
@@ -33,10 +43,18 @@ export interface RidgeUncertaintyOptions {
   iterations?: number
 }
 
-export const RIDGE_UNCERTAINTY_DEFAULTS = { rank: 256, iterations: 3 } satisfies Required<RidgeUncertaintyOptions>
+export const RIDGE_UNCERTAINTY_DEFAULTS = {
+  form: 'auto',
+  rank: 256,
+  iterations: 3,
+} satisfies Required<RidgeUncertaintyOptions>
 
 export function resolveRidgeUncertaintyOptions(o: RidgeUncertaintyOptions = {}): Required<RidgeUncertaintyOptions> {
-  const r = { ...RIDGE_UNCERTAINTY_DEFAULTS }
+  const r: Required<RidgeUncertaintyOptions> = { ...RIDGE_UNCERTAINTY_DEFAULTS }
+  if (o.form !== undefined) r.form = o.form
+  if (!['auto', 'eigen', 'dual'].includes(r.form)) {
+    throw new OptionError('uncertainty.form', r.form, "'auto', 'eigen' or 'dual'")
+  }
   if (o.rank !== undefined) r.rank = o.rank
   if (o.iterations !== undefined) r.iterations = o.iterations
   if (!Number.isInteger(r.rank) || r.rank < 1) throw new OptionError('uncertaintyRank', r.rank, 'an integer >= 1')
@@ -65,16 +83,44 @@ export async function fitRidgeUncertainty(
   fit: FittedRidge,
   input: FitRidgeUncertaintyInput = {},
 ): Promise<RidgeUncertainty> {
-  const o = resolveRidgeUncertaintyOptions({ rank: input.rank, iterations: input.iterations })
+  const o = resolveRidgeUncertaintyOptions({ form: input.form, rank: input.rank, iterations: input.iterations })
   const d = train.dim
   const k = train.attributes
   const params: ParamSet = {}
   const groups: RidgeUncertaintyGroup[] = []
   const attributes: RidgeUncertaintyAttribute[] = new Array(k)
-  const w = fit.params['linear.weight'].data
-  const b = fit.params['linear.bias'].data
+  const kept = o.form === 'eigen' ? null : train.keptRows()
   for (const attrs of train.maskGroups) {
     const g = groups.length
+    const rows = train.maskStats(attrs[0]).count
+    const canDual = kept !== null && rows < d && attrs.every((a) => fit.alphas[a] > 0)
+    // 'auto' takes the dual only where the eigen form would also be exact (rows ≤ rank): the same
+    // storage (rows·d) at a fraction of the fit. Beyond rank the dual stays exact but stores more.
+    const useDual = canDual && (o.form === 'dual' || rows <= o.rank)
+    if (o.form === 'dual' && !useDual) {
+      throw new OptionError(
+        'uncertainty.form',
+        'dual',
+        "'auto' or 'eigen': the dual needs fewer labelled rows than features, the rows kept in memory and alpha > 0",
+      )
+    }
+    if (useDual) {
+      const dual = await dualGroup(kept, train, attrs[0])
+      groups.push(dual.group)
+      params[groupTensor(g, 'mean')] = { shape: [d], data: Float32Array.from(dual.mean) }
+      params[groupTensor(g, 'vectors')] = { shape: [dual.group.width, d], data: Float32Array.from(dual.y) }
+      params[groupTensor(g, 'band')] = {
+        shape: [dual.group.width, dual.band.bandwidth + 1],
+        data: Float32Array.from(dual.band.band),
+      }
+      for (const a of attrs) {
+        const alpha = fit.alphas[a]
+        // df = 1 + tr(K(K + αI)⁻¹) = 1 + m − α·tr((B + αI)⁻¹)
+        const df = 1 + dual.group.rows - alpha * traceOfInverse(dual.band, alpha)
+        attributes[a] = await trainingSigma(train, fit, a, alpha, df, g, dual.group.rows)
+      }
+      continue
+    }
     const st = await train.attributeStats(attrs[0])
     const n = st.count
     const mean = st.colSum.map((v) => v / n)
@@ -94,20 +140,7 @@ export async function fitRidgeUncertainty(
       let df = 1
       for (const e of eig.values) df += e / (e + alpha)
       if (tail > 0) df += ((d - width) * tail) / (tail + alpha)
-      const { std, mean: mu } = fit.targetStats[a]
-      const u = new Float64Array(d)
-      for (let j = 0; j < d; j++) u[j] = w[a * d + j] * std
-      const sse = (await train.sumSquaredErrors(a, u, [std * b[a] + mu]))[0]
-      const sigmaTrain = Math.sqrt(sse / Math.max(1, n - df))
-      attributes[a] = {
-        group: g,
-        alpha,
-        sigma: sigmaTrain,
-        sigmaTrain,
-        df,
-        calibration: 'training',
-        calibrationRows: 0,
-      }
+      attributes[a] = await trainingSigma(train, fit, a, alpha, df, g, n)
     }
   }
   const identity: number[][] = Array.from({ length: k }, (_, a) =>
@@ -132,6 +165,79 @@ export async function fitRidgeUncertainty(
     }),
   )
   return new RidgeUncertainty(spec, params, d)
+}
+
+/** σ from the training residuals, SSE / (n − df), before any calibration. */
+async function trainingSigma(
+  train: RidgeAccumulator,
+  fit: FittedRidge,
+  a: number,
+  alpha: number,
+  df: number,
+  group: number,
+  n: number,
+): Promise<RidgeUncertaintyAttribute> {
+  const d = train.dim
+  const w = fit.params['linear.weight'].data
+  const b = fit.params['linear.bias'].data
+  const { std, mean: mu } = fit.targetStats[a]
+  const u = new Float64Array(d)
+  for (let j = 0; j < d; j++) u[j] = w[a * d + j] * std
+  const sse = (await train.sumSquaredErrors(a, u, [std * b[a] + mu]))[0]
+  const sigmaTrain = Math.sqrt(sse / Math.max(1, n - df))
+  return { group, alpha, sigma: sigmaTrain, sigmaTrain, df, calibration: 'training', calibrationRows: 0 }
+}
+
+/**
+ * The dual form of one pattern (ridge-uncertainty.ts): its labelled rows X̃ [m, d] centred by their
+ * mean, K = X̃X̃ᵀ reduced to a band Q·B·Qᵀ, and Y = QᵀX̃. Everything in float64 until stored.
+ */
+async function dualGroup(kept: KeptRows, train: RidgeAccumulator, a: number) {
+  const d = train.dim
+  const k = train.attributes
+  const total = train.rows
+  const rows: number[] = []
+  for (let i = 0; i < total; i++) if (!Number.isNaN(kept.y[i * k + a])) rows.push(i)
+  const m = rows.length
+  const mean = new Float64Array(d)
+  for (const i of rows) for (let j = 0; j < d; j++) mean[j] += kept.x[i * d + j]
+  for (let j = 0; j < d; j++) mean[j] /= m
+  const xc = new Float64Array(m * d)
+  rows.forEach((i, r) => {
+    for (let j = 0; j < d; j++) xc[r * d + j] = kept.x[i * d + j] - mean[j]
+  })
+  const xm = { rows: m, cols: d, data: xc }
+  const K = (await gemm(xm, xm, { transB: true })).data
+  const band = await reduceToBand(K, m, Math.min(DEFAULT_BANDWIDTH, Math.max(1, m - 1)))
+  const y = await band.toBasis(xc, d)
+  const group: RidgeUncertaintyGroup = {
+    rows: m,
+    width: m,
+    tail: 0,
+    exact: true,
+    form: 'dual',
+    bandwidth: band.bandwidth,
+  }
+  return { group, mean, y, band }
+}
+
+/** tr((B + αI)⁻¹) = Σⱼ ‖L⁻¹eⱼ‖² for the banded Cholesky factor L: O(m²·bandwidth). */
+function traceOfInverse(band: BandReduction, alpha: number): number {
+  const { n, bandwidth: b } = band
+  const w = b + 1
+  const L = factorShiftedBand(band, alpha)
+  const z = new Float64Array(n)
+  let trace = 0
+  for (let j = 0; j < n; j++) {
+    // Forward substitution of L·z = eⱼ: z is zero above j.
+    for (let i = j; i < n; i++) {
+      let s = i === j ? 1 : 0
+      for (let t = 1; t <= Math.min(b, i - j); t++) s -= L[(i - t) * w + t] * z[i - t]
+      z[i] = s / L[i * w]
+      trace += z[i] * z[i]
+    }
+  }
+  return trace
 }
 
 /**

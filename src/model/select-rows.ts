@@ -91,7 +91,7 @@ async function greedy(u: RidgeUncertainty, weights: number[], x: Matrix, take: n
   const d = x.cols
   const k = u.attributes
   const proj = await u.project(x)
-  const coef = Array.from({ length: k }, (_, a) => u.coefficients(a))
+  const quad = Array.from({ length: k }, (_, a) => u.quadratic(a))
   const { correlation } = u.spec
   const sigma = u.spec.attributes.map((a) => a.sigma)
   // Current diagonal h_a(i, i) and the picks' columns g_{a,t}(i) (h = h0 − Σ_t g_t·g_tᵀ).
@@ -145,15 +145,16 @@ async function greedy(u: RidgeUncertainty, weights: number[], x: Matrix, take: n
       dots[i] = s
     }
     for (let a = 0; a < k; a++) {
-      const { c, iso, group, rows } = coef[a]
+      const { iso, group, rows, apply } = quad[a]
       const { p } = proj[group]
-      const w = c.length
+      const w = p.length / n
       const xm = xMean[group]
-      // h(i, *) now, for every row i.
+      // The pick's side of the form once: h(i, *) = 1/n + iso·zᵢ·z* + pᵢ·ub.
+      const ub = apply(p.slice(best * w, best * w + w), 1)
       const col = new Float64Array(n)
       for (let i = 0; i < n; i++) {
         let q = 1 / rows + iso * (dots[i] - xm[i] - xm[best] + meanNorm[group])
-        for (let j = 0; j < w; j++) q += c[j] * p[i * w + j] * p[best * w + j]
+        for (let j = 0; j < w; j++) q += p[i * w + j] * ub[j]
         for (const g of cols[a]) q -= g[i] * g[best]
         col[i] = q
       }

@@ -80,10 +80,15 @@ export function uncertaintyFromParams(
     fail(`correlation must be ${k}x${k}`)
   }
   spec.groups.forEach((g, i) => {
+    const dual = g.form === 'dual'
+    if (g.form !== undefined && g.form !== 'eigen' && !dual) fail(`pattern ${i} has unknown form "${g.form}"`)
+    if (!(Number.isInteger(g.width) && g.width >= 1)) fail(`pattern ${i} has width ${g.width}`)
+    if (dual && !(Number.isInteger(g.bandwidth) && (g.bandwidth as number) >= 1))
+      fail(`pattern ${i} (dual) has bandwidth ${g.bandwidth}; it must be an integer >= 1`)
     const want: [string, number[]][] = [
       [groupTensor(i, 'mean'), [dim]],
       [groupTensor(i, 'vectors'), [g.width, dim]],
-      [groupTensor(i, 'values'), [g.width]],
+      dual ? [groupTensor(i, 'band'), [g.width, (g.bandwidth as number) + 1]] : [groupTensor(i, 'values'), [g.width]],
     ]
     for (const [name, shape] of want) {
       const t = params[name]
