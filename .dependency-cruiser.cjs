@@ -8,7 +8,7 @@
 const FLOORS = [
   ['escape-control.ts', 'stale-temps.ts', 'kill-point.ts'], // the ground floors: safe quoting, errors, onnxruntime + RNG, shared types, safetensors
   ['errors.ts'],
-  ['compute'],
+  ['compute', 'net'],
   ['core'],
   ['linalg', 'objectives', 'optim'],
   ['data', 'heads'],

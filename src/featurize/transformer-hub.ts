@@ -5,15 +5,22 @@
  *
  * We fetch the files ourselves rather than through transformers.js because its endpoint is the global
  * `env.remoteHost` (one featurizer's HF_ENDPOINT would leak into every other) and its metadata probes
- * ignore `local_files_only`; here the endpoint, token and offline flag are per call.
+ * ignore `local_files_only`; here the endpoint, token and offline flag are per call. Files come
+ * through net/download.ts, the client `hf:` datasets use too: retries with backoff, resume, and the
+ * size and sha256 (LFS) or git sha1 the model's tree listing (`/api/models/{id}/tree/{rev}`) gives.
+ * A file the listing does not name (a mirror without the API, or a listing that is not recursive)
+ * is still probed, with its size taken from the answer.
  *
  * @example
  *   const dir = await fetchHubModel('Xenova/all-MiniLM-L6-v2', { cacheDir: '/tmp/hub', offline: false })
  *   // '/tmp/hub/Xenova/all-MiniLM-L6-v2'  (config.json, tokenizer*.json, onnx/model.onnx)
  */
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import { RewardfitError } from '../errors.ts'
+import { DOWNLOAD_DEFAULTS, downloadFile } from '../net/download.ts'
+import { HubHttpError } from '../net/http.ts'
+import { listRepoTree, type RepoFile, resolveUrl, treeUrl } from '../net/tree.ts'
 import { findModelFiles, ONNX_CANDIDATES, REQUIRED_FILES } from './transformer-files.ts'
 import { HF_ENDPOINT_DEFAULT, type TransformerProgress } from './transformer-options.ts'
 
@@ -23,6 +30,10 @@ export interface HubFetchOptions {
   offline?: boolean
   endpoint?: string
   token?: string
+  /** Extra attempts per file after a dropped connection or a 5xx (DOWNLOAD_DEFAULTS). */
+  retries?: number
+  /** Wait before the first retry, doubled for each further one. */
+  retryDelayMs?: number
   onProgress?: (p: TransformerProgress) => void
 }
 
@@ -53,13 +64,13 @@ export async function fetchHubModel(model: string, o: HubFetchOptions): Promise<
     )
   }
   const endpoint = (o.endpoint ?? HF_ENDPOINT_DEFAULT).replace(/\/+$/, '')
-  const base = `${endpoint}/${model}/resolve/${encodeURIComponent(revision)}/`
-  // Files already in the cache (from an interrupted earlier download) are kept.
+  const listed = await listModelFiles(endpoint, model, revision, o.token)
+  // Files already in the cache (from an interrupted earlier download) are kept: only verified files get there.
   const get = async (file: string) =>
     (await stat(join(folder, file)).then(
       (s) => s.isFile(),
       () => false,
-    )) || fetchFile(base + file, join(folder, file), file, o)
+    )) || fetchFile(endpoint, model, revision, file, listed, join(folder, file), o)
   for (const f of REQUIRED_FILES) {
     if (!(await get(f)))
       throw new RewardfitError(`model ${model} on ${endpoint} has no ${f}; is it a transformers model?`)
@@ -77,54 +88,75 @@ export async function fetchHubModel(model: string, o: HubFetchOptions): Promise<
         '(e.g. Xenova/… or onnx-community/…), or export one with `optimum-cli export onnx --task feature-extraction` and use --backbone onnx:DIR',
     )
   }
-  // External data for graphs over 2 GB; a 404 ends the list.
+  // External data for graphs over 2 GB; a missing file ends the list.
   for (let i = 0; await get(`${onnx}_data${i === 0 ? '' : `_${i}`}`); i++);
   return folder
 }
 
-/** Downloads url to dest atomically (temp file + rename). false on 404; throws on any other failure. */
-async function fetchFile(url: string, dest: string, file: string, o: HubFetchOptions): Promise<boolean> {
-  let res: Response
+/**
+ * The model's files by path, with sizes and checksums; null when the Hub (or a mirror) offers no
+ * listing, so files are fetched unchecked. 401/403 stop here with the fix.
+ */
+async function listModelFiles(
+  endpoint: string,
+  model: string,
+  revision: string,
+  token: string | undefined,
+): Promise<Map<string, RepoFile> | null> {
+  const url = treeUrl(endpoint, 'models', model, revision)
   try {
-    res = await fetch(url, { headers: o.token ? { Authorization: `Bearer ${o.token}` } : {} })
-  } catch (e) {
+    const files = await listRepoTree(url, token, async (res) => {
+      await res.body?.cancel()
+      const hint =
+        res.status === 401 || res.status === 403
+          ? '; the model does not exist, or it is private or gated: check the name, and set HF_TOKEN for a private or gated one'
+          : ''
+      return new HubHttpError(
+        res.status,
+        `listing the files of model ${model} on ${endpoint}: HTTP ${res.status}${hint}`,
+      )
+    })
+    return new Map(files.map((f) => [f.path, f]))
+  } catch (err) {
+    if (err instanceof HubHttpError && (err.status === 401 || err.status === 403)) throw err
+    if (err instanceof HubHttpError) return null
     throw new RewardfitError(
-      `cannot reach ${url} (${(e as Error).message}); check the network or HF_ENDPOINT, or go offline with a cached copy`,
-      {
-        cause: e,
-      },
+      `cannot reach ${endpoint} to download model ${model} (${(err as Error).message}); check the network or HF_ENDPOINT, or go offline with a cached copy`,
+      { cause: err },
     )
   }
-  if (res.status === 404) {
-    await res.body?.cancel()
-    return false
-  }
-  if (!res.ok || !res.body) {
-    await res.body?.cancel()
-    const hint = res.status === 401 || res.status === 403 ? '; a gated or private model needs HF_TOKEN' : ''
-    throw new RewardfitError(`downloading ${url} failed: HTTP ${res.status}${hint}`)
-  }
-  const total = Number(res.headers.get('content-length')) || undefined
-  await mkdir(dirname(dest), { recursive: true })
-  const tmp = `${dest}.${process.pid}.${Date.now()}.part`
-  const fh = await open(tmp, 'w')
-  let loaded = 0
-  try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      await fh.write(chunk)
-      loaded += chunk.byteLength
-      o.onProgress?.({ phase: 'download', file, loadedBytes: loaded, totalBytes: total })
-    }
-    await fh.close()
-  } catch (e) {
-    await fh.close().catch(() => {})
-    await rm(tmp, { force: true })
-    throw new RewardfitError(`downloading ${url} was interrupted: ${(e as Error).message}`, { cause: e })
-  }
-  if (total !== undefined && loaded !== total) {
-    await rm(tmp, { force: true })
-    throw new RewardfitError(`downloading ${url} stopped after ${loaded} of ${total} bytes; run again to retry`)
-  }
-  await rename(tmp, dest)
-  return true
+}
+
+/** Downloads one file of the model into dest (checked against the listing when it names it). false when absent. */
+async function fetchFile(
+  endpoint: string,
+  model: string,
+  revision: string,
+  file: string,
+  listed: Map<string, RepoFile> | null,
+  dest: string,
+  o: HubFetchOptions,
+): Promise<boolean> {
+  const entry = listed?.get(file)
+  // Even a listing that does not recurse names every top-level file: a top-level file it lacks is not there.
+  if (listed && !entry && !file.includes('/') && listed.size > 0) return false
+  return downloadFile(resolveUrl(endpoint, 'models', model, revision, file), dest, {
+    size: entry?.size,
+    sha256: entry?.sha256,
+    gitOid: entry?.oid,
+    token: o.token ?? null,
+    retries: o.retries ?? DOWNLOAD_DEFAULTS.retries,
+    retryDelayMs: o.retryDelayMs ?? DOWNLOAD_DEFAULTS.retryDelayMs,
+    missingOk: true,
+    label: `${model} ${file}`,
+    onProgress: o.onProgress
+      ? (p) =>
+          o.onProgress?.({
+            phase: 'download',
+            file,
+            loadedBytes: p.bytes,
+            totalBytes: Number.isFinite(p.totalBytes) ? p.totalBytes : undefined,
+          })
+      : null,
+  })
 }

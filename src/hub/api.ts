@@ -8,55 +8,19 @@
  *   await listDatasetTree('nvidia/HelpSteer2', 'main', resolveHubOptions())
  *   // [{ path: 'train.jsonl.gz', size: 11938545, oid: '…', sha256: '…' }, …]
  */
-import { RewardfitError } from '../errors.ts'
+
+import { HubHttpError } from '../net/http.ts'
+import { listRepoTree, resolveUrl as repoResolveUrl, treeUrl as repoTreeUrl } from '../net/tree.ts'
 import type { ResolvedHubOptions } from './options.ts'
 import type { HubFileEntry } from './split-files.ts'
 
-/** A failed Hub request that reached the server (so a cache fallback would hide a real problem). */
-export class HubHttpError extends RewardfitError {
-  override name = 'HubHttpError'
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message)
-  }
-}
+export { authHeaders, HubHttpError, HubUnreachableError, hubFetch } from '../net/http.ts'
 
-/** The Hub could not be reached at all (DNS, refused, reset, timeout): a cached copy may be used. */
-export class HubUnreachableError extends RewardfitError {
-  override name = 'HubUnreachableError'
-}
+export const treeUrl = (endpoint: string, repo: string, revision: string): string =>
+  repoTreeUrl(endpoint, 'datasets', repo, revision)
 
-const enc = (s: string) => s.split('/').map(encodeURIComponent).join('/')
-
-export function treeUrl(endpoint: string, repo: string, revision: string): string {
-  // The revision is one path segment even when it has slashes (refs/convert/parquet), as huggingface_hub quotes it.
-  return `${endpoint}/api/datasets/${enc(repo)}/tree/${encodeURIComponent(revision)}?recursive=true&expand=false`
-}
-
-export function resolveUrl(endpoint: string, repo: string, revision: string, path: string): string {
-  return `${endpoint}/datasets/${enc(repo)}/resolve/${encodeURIComponent(revision)}/${enc(path)}`
-}
-
-export function authHeaders(token: string | null): Record<string, string> {
-  return token ? { authorization: `Bearer ${token}` } : {}
-}
-
-/** fetch that maps network failures to HubUnreachableError. */
-export async function hubFetch(url: string, init: RequestInit = {}): Promise<Response> {
-  try {
-    return await fetch(url, { redirect: 'follow', ...init })
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause
-    throw new HubUnreachableError(
-      `could not reach ${new URL(url).origin} (${cause?.code ?? cause?.message ?? (err as Error).message})`,
-      {
-        cause: err,
-      },
-    )
-  }
-}
+export const resolveUrl = (endpoint: string, repo: string, revision: string, path: string): string =>
+  repoResolveUrl(endpoint, 'datasets', repo, revision, path)
 
 /** Turns a non-OK Hub response into an error that names the dataset and the fix. */
 export async function hubHttpError(
@@ -105,37 +69,7 @@ export async function hubHttpError(
   }
 }
 
-interface TreeItem {
-  type: 'file' | 'directory' | string
-  path: string
-  size: number
-  oid?: string
-  lfs?: { oid: string; size: number; pointerSize?: number }
-}
-
 /** Every file of the dataset at `revision`, following pagination. */
-export async function listDatasetTree(repo: string, revision: string, o: ResolvedHubOptions): Promise<HubFileEntry[]> {
-  const out: HubFileEntry[] = []
-  let url: string | null = treeUrl(o.endpoint, repo, revision)
-  while (url) {
-    const res = await hubFetch(url, { headers: { accept: 'application/json', ...authHeaders(o.token) } })
-    if (!res.ok) throw await hubHttpError(res, repo, revision, o.token)
-    const items = (await res.json()) as TreeItem[]
-    if (!Array.isArray(items)) throw new HubHttpError(res.status, `hf:${repo}: unexpected tree listing from ${url}`)
-    for (const it of items) {
-      if (it.type !== 'file') continue
-      out.push(
-        it.lfs
-          ? { path: it.path, size: it.lfs.size, oid: it.oid, sha256: it.lfs.oid }
-          : { path: it.path, size: it.size, oid: it.oid },
-      )
-    }
-    url = nextLink(res.headers.get('link'), url)
-  }
-  return out
-}
-
-function nextLink(link: string | null, base: string): string | null {
-  const m = link?.match(/<([^>]+)>\s*;\s*rel="?next"?/)
-  return m ? new URL(m[1], base).toString() : null
+export function listDatasetTree(repo: string, revision: string, o: ResolvedHubOptions): Promise<HubFileEntry[]> {
+  return listRepoTree(treeUrl(o.endpoint, repo, revision), o.token, (res) => hubHttpError(res, repo, revision, o.token))
 }

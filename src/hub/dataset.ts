@@ -11,6 +11,7 @@
 import { stat } from 'node:fs/promises'
 import type { DataFormat } from '../data/options.ts'
 import { RewardfitError } from '../errors.ts'
+import { downloadFile, hashMismatch } from '../net/download.ts'
 import { HubHttpError, HubUnreachableError, listDatasetTree, resolveUrl } from './api.ts'
 import {
   cachedPath,
@@ -20,7 +21,6 @@ import {
   type SplitManifest,
   writeManifest,
 } from './cache.ts'
-import { downloadFile, hashMismatch } from './download.ts'
 import { type HubOptions, type ResolvedHubOptions, resolveHubOptions } from './options.ts'
 import { type HubDatasetRef, parseHubRef } from './ref.ts'
 import { formatOf, type HubFileEntry, pickConvertedParquet, pickSplitFiles } from './split-files.ts'

@@ -5,11 +5,11 @@
  *   import { hubOptionsFromEnv, isHubRef, resolveHubDataset } from './hub/index.ts'
  *   if (isHubRef(data)) ({ files, format } = await resolveHubDataset(data, hubOptionsFromEnv(process.env)))
  */
+
+export { type DownloadProgress, IntegrityError } from '../net/download.ts'
 export { HubHttpError, HubUnreachableError } from './api.ts'
 export { type HubDataset, PARQUET_REVISION, resolveHubDataset } from './dataset.ts'
-export { IntegrityError } from './download.ts'
 export {
-  type DownloadProgress,
   HUB_DEFAULTS,
   type HubOptions,
   hubOptionsFromEnv,

@@ -10,14 +10,9 @@
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { OptionError } from '../errors.ts'
+import { DOWNLOAD_DEFAULTS, type DownloadProgress } from '../net/download.ts'
 
-/** Bytes of one file downloaded so far. */
-export interface DownloadProgress {
-  /** Path of the file inside the repo. */
-  file: string
-  bytes: number
-  totalBytes: number
-}
+export type { DownloadProgress }
 
 export interface HubOptions {
   /** Where downloads are kept: `{cacheDir}/datasets/{org}/{name}/{revision}/…`. */
@@ -40,7 +35,7 @@ export const HUB_DEFAULTS = {
   endpoint: 'https://huggingface.co',
   token: null,
   offline: false,
-  retries: 3,
+  retries: DOWNLOAD_DEFAULTS.retries,
   onProgress: null,
 } satisfies ResolvedHubOptions
 

@@ -10,17 +10,11 @@
  *   // { format: 'jsonl', entries: [{ path: 'train.jsonl.gz', ... }] }
  */
 import type { DataFormat } from '../data/options.ts'
+import type { RepoFile } from '../net/tree.ts'
 
 /** One file as the Hub's tree API lists it. */
-export interface HubFileEntry {
-  path: string
-  /** Bytes of the file itself (for LFS files, the API's `lfs.size`). */
-  size: number
-  /** Git blob sha1 of what is stored in git (for LFS files, of the pointer). */
-  oid?: string
-  /** sha256 of the content, for LFS / Xet files. */
-  sha256?: string
-}
+/** A file of the dataset as the tree API lists it (size, git oid, LFS sha256). */
+export type HubFileEntry = RepoFile
 
 const SYNONYMS: Record<string, string[]> = {
   train: ['train', 'training'],

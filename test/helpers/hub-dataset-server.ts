@@ -1,7 +1,12 @@
 /**
- * A local stand-in for the Hugging Face Hub's dataset endpoints, on 127.0.0.1 and a random port:
- * the tree API (with LFS fields and Link pagination), `resolve` URLs redirected to a "CDN" path,
- * HTTP Range, private repos, and fault injection (a body cut off mid-way, a wrong listed size).
+ * A local stand-in for the Hugging Face Hub's dataset (and model) endpoints, on 127.0.0.1 and a
+ * random port: the tree API (with LFS fields and Link pagination), `resolve` URLs redirected to a
+ * "CDN" path, HTTP Range, private repos, and fault injection (a body cut off mid-way, a wrong listed
+ * size, a transient 5xx, bytes that differ from the listed checksum).
+ *
+ *   GET /api/{datasets|models}/{org}/{name}/tree/{rev}       the listing (recursive)
+ *   GET /datasets/{org}/{name}/resolve/{rev}/{path}          a dataset file
+ *   GET /{org}/{name}/resolve/{rev}/{path}                   a model file (options.models)
  *
  * @example
  *   const hub = await startHubDatasetServer({ 'org/data': { main: { 'train.jsonl': Buffer.from('{}\n') } } })
@@ -24,6 +29,12 @@ export interface HubServerOptions {
   wrongSize?: Record<string, number>
   /** Files per page of the tree listing; pages are chained with `Link: <…>; rel="next"`. */
   pageSize?: number
+  /** Model repos (repo → revision → path → bytes), served at the Hub's model URLs. */
+  models?: HubRepos
+  /** Paths whose first download answers this status (e.g. 503) instead of the file. */
+  failOnce?: Record<string, number>
+  /** Paths always served with their first byte changed; the listing keeps the true checksums. */
+  corrupt?: Set<string>
 }
 
 export interface RecordedRequest {
@@ -41,7 +52,7 @@ export interface HubDatasetServer {
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
 const gitOid = (b: Uint8Array) => createHash('sha1').update(`blob ${b.length}\0`).update(b).digest('hex')
 // As on the Hub, binary and big files go through LFS; small text files stay in git.
-const isLfs = (path: string) => /\.(parquet|gz)$/.test(path)
+const isLfs = (path: string) => /\.(parquet|gz|onnx|safetensors|bin)$/.test(path)
 
 export async function startHubDatasetServer(
   repos: HubRepos,
@@ -49,6 +60,8 @@ export async function startHubDatasetServer(
 ): Promise<HubDatasetServer> {
   const requests: RecordedRequest[] = []
   const cut = new Set(options.cutOnce ?? [])
+  const failing = new Map(Object.entries(options.failOnce ?? {}))
+  const models = options.models ?? {}
   const server = createServer((req, res) => {
     requests.push({ method: req.method ?? 'GET', url: req.url ?? '', headers: req.headers })
     const url = new URL(req.url ?? '/', 'http://x')
@@ -57,10 +70,13 @@ export async function startHubDatasetServer(
       res.end(JSON.stringify(body))
     }
     const parts = url.pathname.split('/').map(decodeURIComponent)
-    // /api/datasets/{org}/{name}/tree/{rev}   or   /datasets/{org}/{name}/resolve/{rev}/{...path}
+    // /api/{datasets|models}/{org}/{name}/tree/{rev}, /datasets/{org}/{name}/resolve/{rev}/{...path}
+    // or /{org}/{name}/resolve/{rev}/{...path} (a model)
     const api = parts[1] === 'api'
-    const [org, name, verb, rev] = api ? parts.slice(3, 7) : parts.slice(2, 6)
-    const rest = (api ? parts.slice(7) : parts.slice(6)).join('/')
+    const kind = api ? parts[2] : parts[1] === 'datasets' ? 'datasets' : 'models'
+    const at = api ? 3 : kind === 'datasets' ? 2 : 1
+    const [org, name, verb, rev] = parts.slice(at, at + 4)
+    const rest = parts.slice(at + 4).join('/')
     // Repo and revision are single (encoded) segments here, so keep the raw path.
     if (parts[1] === 'cdn') return serveFile(url.pathname.split('/').slice(2).join('/'))
     const repo = `${org}/${name}`
@@ -68,8 +84,9 @@ export async function startHubDatasetServer(
     if (token !== undefined && req.headers.authorization !== `Bearer ${token}`) {
       return send(401, { error: 'Invalid credentials in Authorization header' })
     }
-    const files = repos[repo]?.[rev]
-    if (!repos[repo]) return send(401, { error: 'Repository not found' })
+    const table = kind === 'models' ? models : repos
+    const files = table[repo]?.[rev]
+    if (!table[repo]) return send(401, { error: 'Repository not found' })
     if (!files) return send(404, { error: `Invalid rev id: ${rev}` })
     if (api && verb === 'tree') {
       const all = Object.entries(files)
@@ -112,8 +129,18 @@ export async function startHubDatasetServer(
     function serveFile(key: string) {
       const [r, v, ...p] = key.split('/')
       const path = p.map(decodeURIComponent).join('/')
-      const b = repos[decodeURIComponent(r)]?.[decodeURIComponent(v)]?.[path]
-      if (!b) return send(404, { error: 'Entry not found' })
+      const id = decodeURIComponent(r)
+      const stored = (repos[id] ?? models[id])?.[decodeURIComponent(v)]?.[path]
+      if (!stored) return send(404, { error: 'Entry not found' })
+      const status = failing.get(path)
+      if (status !== undefined) {
+        failing.delete(path)
+        return send(status, { error: 'temporarily unavailable' })
+      }
+      const b = options.corrupt?.has(path)
+        ? Buffer.concat([Buffer.from([stored[0] ^ 0xff]), stored.subarray(1)])
+        : stored
+
       const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '')
       const start = m ? Number(m[1]) : 0
       if (start > b.length) {

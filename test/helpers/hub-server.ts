@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { readdir, stat } from 'node:fs/promises'
+import { readdir, readFile, stat } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join, normalize, relative, resolve, sep } from 'node:path'
@@ -166,7 +166,13 @@ async function listDir(folder: string, dir: string): Promise<Entry[]> {
         type: d.isDirectory() ? ('directory' as const) : ('file' as const),
         path,
         size,
-        oid: createHash('sha1').update(`${path}:${size}`).digest('hex'),
+        // As on the Hub for files kept in git: the blob sha1, which the downloader checks.
+        oid: d.isFile()
+          ? createHash('sha1')
+              .update(`blob ${size}\0`)
+              .update(await readFile(full))
+              .digest('hex')
+          : createHash('sha1').update(path).digest('hex'),
       }
     }),
   )

@@ -1,37 +1,56 @@
 /**
- * Downloads one file into the cache: into `{dest}.part`, resuming an interrupted `.part` with an
- * HTTP Range request, then checking its size and hash (the LFS sha256, or the git blob sha1 for
- * small files kept in git) before renaming it to `dest`. A file that fails a check is deleted, so
- * the cache only ever holds verified files under their final names.
+ * The one download client (Hub datasets and hf: models): downloads a file into `{dest}.part`,
+ * retrying dropped connections and 5xx/429 answers with exponential backoff, each attempt resuming
+ * the `.part` with an HTTP Range request; then checks its size and hash (the LFS sha256, or the git
+ * blob sha1 for small files kept in git) before renaming it to `dest`. A file that fails a check is
+ * deleted, so a cache only ever holds verified files under their final names. Temp files of the
+ * older per-process naming (`{dest}.PID.TIME.part`) whose owner is gone are removed on the way.
  *
  * @example
- *   await downloadFile(url, '/cache/…/train.jsonl.gz', { size: 1024, sha256: '…', token: null, retries: 3 })
+ *   await downloadFile(url, '/cache/…/train.jsonl.gz', { size: 1024, sha256: '…', token: null })
+ *   await downloadFile(url, dest, { token: null, missingOk: true })   // false on 404; size from the answer
  */
 import { createHash } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, rename, rm, stat } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { basename, dirname } from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { RewardfitError } from '../errors.ts'
-import { authHeaders, HubHttpError, HubUnreachableError, hubFetch } from './api.ts'
-import type { DownloadProgress } from './options.ts'
+import { removeStaleTemps } from '../stale-temps.ts'
+import { authHeaders, HubHttpError, HubUnreachableError, hubFetch } from './http.ts'
+
+/** Bytes of one file downloaded so far. */
+export interface DownloadProgress {
+  /** Path of the file inside the repo. */
+  file: string
+  bytes: number
+  /** NaN while the size is not known yet. */
+  totalBytes: number
+}
 
 export interface DownloadTarget {
-  /** Expected byte length. */
-  size: number
+  /** Expected byte length (from the tree listing); unknown: taken from the server's answer. */
+  size?: number
   /** sha256 hex of the content (LFS / Xet files). */
   sha256?: string
   /** git blob sha1 (files stored in git itself); checked when there is no sha256. */
   gitOid?: string
   token: string | null
-  /** Extra attempts after a dropped connection, each resuming from the bytes already on disk. */
-  retries: number
+  /** Extra attempts after a dropped connection or a 5xx/429, each resuming from the bytes on disk. */
+  retries?: number
+  /** Wait before the first retry; doubled for each further one (capped at 30 s). */
+  retryDelayMs?: number
+  /** A 404 returns false instead of throwing (probing optional files). */
+  missingOk?: boolean
   /** For messages and progress: the path inside the repo. */
   label?: string
   onProgress?: ((p: DownloadProgress) => void) | null
 }
+
+export const DOWNLOAD_DEFAULTS = { retries: 3, retryDelayMs: 500 }
 
 /** A downloaded file that is not what the Hub listed; it has been deleted. */
 export class IntegrityError extends RewardfitError {
@@ -52,19 +71,34 @@ export async function hashFile(path: string, algo: 'sha256' | 'sha1', prefix?: s
   return h.digest('hex')
 }
 
-export async function downloadFile(url: string, dest: string, t: DownloadTarget): Promise<void> {
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/** The total length of a 206 answer (`Content-Range: bytes a-b/total`), NaN when not given. */
+function rangeTotal(res: Response): number {
+  const m = /\/(\d+)\s*$/.exec(res.headers.get('content-range') ?? '')
+  return m ? Number(m[1]) : Number.NaN
+}
+
+/** Downloads `url` to `dest` (see the module note). true when done; false on 404 with `missingOk`. */
+export async function downloadFile(url: string, dest: string, t: DownloadTarget): Promise<boolean> {
   const label = t.label ?? dest
+  const retries = t.retries ?? DOWNLOAD_DEFAULTS.retries
+  const delay = t.retryDelayMs ?? DOWNLOAD_DEFAULTS.retryDelayMs
   const part = `${dest}.part`
   await mkdir(dirname(dest), { recursive: true })
+  await removeStaleTemps(dirname(dest), [new RegExp(`^${escapeRe(basename(dest))}\\.(\\d+)\\.\\d+\\.part$`)])
+  // Known from the listing, or learned from the first answer.
+  let size = t.size ?? Number.NaN
   let lastError: Error | undefined
-  for (let attempt = 0; attempt <= t.retries; attempt++) {
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    if (attempt > 0) await sleep(Math.min(30_000, delay * 2 ** (attempt - 1)))
     let have = await sizeOf(part)
     // A .part longer than the file cannot be a prefix of it.
-    if (have > t.size) {
+    if (have > size) {
       await rm(part, { force: true })
       have = 0
     }
-    if (have === t.size && t.size > 0) {
+    if (have === size && size > 0) {
       lastError = undefined
       break
     }
@@ -81,15 +115,21 @@ export async function downloadFile(url: string, dest: string, t: DownloadTarget)
       // The server will not serve our range: the .part is stale; start over.
       await res.body?.cancel()
       await rm(part, { force: true })
+      lastError = new HubHttpError(416, `downloading ${label}: the server refused to resume`)
       continue
+    }
+    if (res.status === 404 && t.missingOk) {
+      await res.body?.cancel()
+      return false
     }
     if (!res.ok) {
       const text = await res.text().catch(() => '')
+      const hint = res.status === 401 || res.status === 403 ? '; a private or gated repo needs HF_TOKEN' : ''
       const err = new HubHttpError(
         res.status,
-        `downloading ${label}: the Hub answered ${res.status} ${res.statusText} ${text.slice(0, 200)}`.trim(),
+        `downloading ${label}: the Hub answered ${res.status} ${res.statusText} ${text.slice(0, 200)}`.trim() + hint,
       )
-      if (res.status >= 500) {
+      if (res.status >= 500 || res.status === 429) {
         lastError = err
         continue
       }
@@ -98,19 +138,21 @@ export async function downloadFile(url: string, dest: string, t: DownloadTarget)
     const resumed = res.status === 206
     if (!resumed) have = 0 // the server ignored Range and sent the whole file
     const length = Number(res.headers.get('content-length') ?? Number.NaN)
-    if (Number.isFinite(length) && have + length !== t.size) {
+    const sent = resumed && Number.isFinite(rangeTotal(res)) ? rangeTotal(res) : have + length
+    if (Number.isNaN(size) && Number.isFinite(sent)) size = sent
+    if (Number.isFinite(sent) && Number.isFinite(size) && sent !== size) {
       await res.body?.cancel()
       await rm(part, { force: true })
       throw new IntegrityError(
-        `${label}: the server sends ${have + length} bytes but the Hub lists ${t.size}; nothing was kept. ` +
-          'The dataset may have changed while downloading, or a proxy altered it; run the command again',
+        `${label}: the server sends ${sent} bytes but the Hub lists ${size}; nothing was kept. ` +
+          'The repo may have changed while downloading, or a proxy altered it; run the command again',
       )
     }
     let done = have
     const counter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         done += chunk.length
-        t.onProgress?.({ file: label, bytes: done, totalBytes: t.size })
+        t.onProgress?.({ file: label, bytes: done, totalBytes: size })
         cb(null, chunk)
       },
     })
@@ -119,32 +161,31 @@ export async function downloadFile(url: string, dest: string, t: DownloadTarget)
       if (!res.body) throw new Error('empty response body')
       await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), counter, sink)
       lastError = undefined
-      break
+      // Without any length from the server, what arrived is the file.
+      if (Number.isNaN(size)) size = done
+      if (done === size) break
+      lastError = new HubUnreachableError(`downloading ${label}: the body ended after ${done} of ${size} bytes`)
     } catch (err) {
       // pipeline rejects before the file is closed; the next attempt measures the .part, so wait.
       if (!sink.closed) await new Promise<void>((resolve) => sink.once('close', () => resolve()))
       // Keep the .part: the next attempt (or the next run) resumes from its end.
       lastError = new HubUnreachableError(
-        `downloading ${label}: the connection dropped after ${done} of ${t.size} bytes`,
-        {
-          cause: err,
-        },
+        `downloading ${label}: the connection dropped after ${done} of ${Number.isNaN(size) ? '?' : size} bytes`,
+        { cause: err },
       )
     }
   }
   if (lastError) {
-    throw new HubUnreachableError(
-      `${lastError.message}; gave up after ${t.retries + 1} attempts — run again to resume`,
-      {
-        cause: lastError,
-      },
-    )
+    throw new HubUnreachableError(`${lastError.message}; gave up after ${retries + 1} attempts — run again to resume`, {
+      cause: lastError,
+    })
   }
-  await verify(part, t, label)
+  await verify(part, { size, sha256: t.sha256, gitOid: t.gitOid }, label)
   await rename(part, dest)
+  return true
 }
 
-async function verify(part: string, t: DownloadTarget, label: string): Promise<void> {
+async function verify(part: string, t: { size: number; sha256?: string; gitOid?: string }, label: string) {
   const got = await sizeOf(part)
   const fail = async (what: string) => {
     await rm(part, { force: true })
@@ -158,7 +199,7 @@ async function verify(part: string, t: DownloadTarget, label: string): Promise<v
 /** Why the file's content is not the listed one (sha256, else git blob sha1), or null when it is (or nothing is known). */
 export async function hashMismatch(
   path: string,
-  t: Pick<DownloadTarget, 'size' | 'sha256' | 'gitOid'>,
+  t: { size: number; sha256?: string; gitOid?: string },
 ): Promise<string | null> {
   if (t.sha256) {
     const h = await hashFile(path, 'sha256')

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { type HubDatasetServer, startHubDatasetServer } from '../../test/helpers/hub-dataset-server.ts'
-import { resolveUrl } from './api.ts'
 import { downloadFile, IntegrityError } from './download.ts'
+import { resolveUrl } from './tree.ts'
 
 const body = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 31) % 251))
 const sha = createHash('sha256').update(body).digest('hex')
@@ -18,7 +18,7 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rewardfit-dl-'))
 })
 after(() => hub.close())
-const url = () => resolveUrl(hub.endpoint, 'o/d', 'main', 'x.parquet')
+const url = () => resolveUrl(hub.endpoint, 'datasets', 'o/d', 'main', 'x.parquet')
 
 test('a wrong sha256 is an IntegrityError and nothing is kept', async () => {
   const dest = join(dir, 'bad.parquet')
@@ -53,4 +53,39 @@ test('a .part whose bytes are wrong fails the hash and is deleted, so the next r
   assert.ok(!existsSync(`${dest}.part`))
   await downloadFile(url(), dest, { size: body.length, sha256: sha, token: null, retries: 0 })
   assert.deepEqual(await readFile(dest), body)
+})
+
+test('a 503 is retried after a backoff; without a listed size the answer gives it; a 404 with missingOk is false', async () => {
+  const flaky = await startHubDatasetServer(
+    { 'o/d': { main: { 'x.parquet': body } } },
+    { failOnce: { 'x.parquet': 503 } },
+  )
+  try {
+    const dest = join(dir, 'flaky.parquet')
+    const u = resolveUrl(flaky.endpoint, 'datasets', 'o/d', 'main', 'x.parquet')
+    assert.equal(await downloadFile(u, dest, { token: null, retries: 2, retryDelayMs: 1 }), true)
+    assert.deepEqual(await readFile(dest), body)
+    assert.equal(flaky.requests.filter((r) => r.url.startsWith('/cdn/')).length, 2)
+    const missing = resolveUrl(flaky.endpoint, 'datasets', 'o/d', 'main', 'nope.parquet')
+    assert.equal(await downloadFile(missing, join(dir, 'nope'), { token: null, missingOk: true }), false)
+    assert.ok(!existsSync(join(dir, 'nope')))
+  } finally {
+    await flaky.close()
+  }
+})
+
+test('5xx on every attempt gives up with the attempts counted and the fix', async () => {
+  const down = await startHubDatasetServer(
+    { 'o/d': { main: { 'x.parquet': body } } },
+    { failOnce: { 'x.parquet': 500 } },
+  )
+  try {
+    const u = resolveUrl(down.endpoint, 'datasets', 'o/d', 'main', 'x.parquet')
+    await assert.rejects(
+      downloadFile(u, join(dir, 'down.parquet'), { token: null, retries: 0, label: 'o/d x.parquet' }),
+      /o\/d x\.parquet: the Hub answered 500.*gave up after 1 attempts — run again to resume/,
+    )
+  } finally {
+    await down.close()
+  }
 })
