@@ -132,14 +132,14 @@ async function pairMatrices(source: BatchSource, withSums: boolean): Promise<Pai
   const m = new Float64Array(n)
   for await (const b of source.chunks(4096)) {
     const rows = b.y.length / PAIR_LABEL_WIDTH
+    const x = b.x.data
+    // Flat index loops, no per-row views: this copy is a fifth of a large fit's time otherwise.
     for (let i = 0; i < rows; i++) {
       const e = b.start + i
-      const c = b.x.data.subarray(2 * i * d, 2 * i * d + d)
-      const r = b.x.data.subarray((2 * i + 1) * d, (2 * i + 2) * d)
-      for (let j = 0; j < d; j++) {
-        z[e * d + j] = c[j] - r[j]
-        if (u) u[e * d + j] = c[j] + r[j]
-      }
+      const c = 2 * i * d
+      const out = e * d
+      for (let j = 0; j < d; j++) z[out + j] = x[c + j] - x[c + d + j]
+      if (u) for (let j = 0; j < d; j++) u[out + j] = x[c + j] + x[c + d + j]
       p[e] = b.y[2 * i]
       m[e] = b.y[2 * i + 1]
     }
