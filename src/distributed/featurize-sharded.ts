@@ -30,6 +30,7 @@ import { runShard, type ShardJob, shardDone, shardLabel } from './shard-job.ts'
 import { planShards, type ShardSource, SPLITS, type SplitPlan } from './shard-plan.ts'
 import { SLICE_DIR } from './shard-slice.ts'
 import { MANIFEST_FORMAT_VERSION, writeManifest } from './sharded-store.ts'
+import { removeStoreTemps } from './store-temps.ts'
 
 export interface FeaturizeProgress {
   /** Rows featurized so far, all splits, counting the shards in progress on every worker. */
@@ -157,6 +158,9 @@ export async function featurizeSharded(options: FeaturizeShardedOptions): Promis
   try {
     const storeDir = resolve(o.out)
     await mkdir(storeDir, { recursive: true })
+    // Leftovers of killed workers and drivers on this machine (live ones and other machines' stay).
+    const stale = await removeStoreTemps(storeDir)
+    if (stale.length > 0) warn(`removed ${stale.length} temporary file(s) of killed runs from ${o.out}`)
     const t0 = performance.now()
     // Each shard's rows go to a slice in the store as they are read; a shard already done needs none.
     const plan = await planShards(source, o.shardRows, data, {

@@ -13,11 +13,12 @@
  *   await writeRidgePartial(store)                 // after the shard's entry is built
  *   const p = await readRidgePartial(store)        // { sums, missingRows }
  */
-import { randomBytes } from 'node:crypto'
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { RewardfitError } from '../errors.ts'
+import { killPoint } from '../kill-point.ts'
 import { RidgeAccumulator, type RidgePartialSums } from '../linalg/ridge-accumulator.ts'
+import { tempTag } from '../stale-temps.ts'
 import type { FeatureStore } from '../store/feature-store.ts'
 
 const MAGIC = 'RFRIDGE1'
@@ -65,9 +66,10 @@ export async function writeRidgePartial(store: FeatureStore): Promise<RidgeParti
   const arrays = [sums.gram, sums.colSum, sums.xy, sums.ySum, sums.yySum, sums.counts]
   const parts = [head, header, pad, ...arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))]
   const digest = targetsDigestOf(store)
-  const tmp = join(store.path, `.tmp-partial-${process.pid}-${randomBytes(6).toString('hex')}`)
+  const tmp = join(store.path, `.tmp-partial-${tempTag()}`)
   try {
     await writeFile(tmp, Buffer.concat(parts), { flush: true })
+    killPoint('shard:partial-written')
     await rename(tmp, join(store.path, partialFile(digest)))
   } catch (e) {
     await rm(tmp, { force: true })

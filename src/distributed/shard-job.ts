@@ -17,6 +17,7 @@ import { type FeatureStore, openFeatureStore } from '../store/feature-store.ts'
 import { hasRidgePartial, writeRidgePartial } from './ridge-partial.ts'
 import type { ShardPlanEntry, ShardSource } from './shard-plan.ts'
 import { inputPosition, type OpenSlice, openSlice, SLICE_DIR } from './shard-slice.ts'
+import { removeStoreTemps } from './store-temps.ts'
 
 /** A job's data: plain JSON, never the queue URL. */
 export interface ShardJob {
@@ -68,6 +69,8 @@ export async function runShard(
     )
   }
   const entry = entryName(featurizer.fingerprint, job.shard.textDigest)
+  // What a killed worker left of this shard (or anywhere at the top of the store) goes first.
+  await removeStoreTemps(job.storeDir, [entry])
   if (await shardDone(job.storeDir, job.fingerprint, job.shard)) return { entry, rows: job.shard.rows, reused: true }
   // The plan already knows the digests: open the entry if it is there, else build it in one pass.
   let store = await openFeatureStore(join(job.storeDir, entry), job.shard.targetsDigest).catch(() => null)

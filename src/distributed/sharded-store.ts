@@ -10,13 +10,13 @@
  *   const acc = await store.ridgeStatistics()
  *   await store.close()
  */
-import { randomBytes } from 'node:crypto'
 import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Batch, BatchSource } from '../core/batch-source.ts'
 import { RewardfitError } from '../errors.ts'
 import type { FeaturizerSpec } from '../featurize/featurizer.ts'
 import { RidgeAccumulator } from '../linalg/ridge-accumulator.ts'
+import { tempTag } from '../stale-temps.ts'
 import { digestRows, entryName, type RowSource } from '../store/build-store.ts'
 import { type FeatureStore, openFeatureStore } from '../store/feature-store.ts'
 import { readRidgePartial } from './ridge-partial.ts'
@@ -53,7 +53,7 @@ export const manifestName = (fingerprint: string, textDigest: string) =>
 
 export async function writeManifest(dir: string, m: ShardManifest): Promise<string> {
   const file = join(dir, manifestName(m.fingerprint, m.textDigest))
-  const tmp = join(dir, `.tmp-manifest-${process.pid}-${randomBytes(6).toString('hex')}`)
+  const tmp = join(dir, `.tmp-manifest-${tempTag()}`)
   try {
     await writeFile(tmp, `${JSON.stringify(m, null, 2)}\n`, { flush: true })
     await rename(tmp, file)

@@ -10,13 +10,13 @@
  *   reused        // 'none' the first time, 'all' on retraining with the same texts and labels
  *   const acc = await accumulateRidge(store)
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { type FileHandle, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DataError, OptionError, RewardfitError } from '../errors.ts'
 import type { Featurizer, TextPair } from '../featurize/featurizer.ts'
 import { killPoint } from '../kill-point.ts'
-import { removeStaleTemps } from '../stale-temps.ts'
+import { removeStaleTemps, tempTag } from '../stale-temps.ts'
 import { ContentHasher } from './content-hash.ts'
 import {
   FEATURES_FILE,
@@ -77,7 +77,7 @@ export function entryName(fingerprint: string, textDigest: string): string {
   return `${createHash('sha256').update(fingerprint).digest('hex').slice(0, 16)}-${textDigest}`
 }
 
-const tmpName = (what: string) => `.tmp-${what}-${process.pid}-${randomBytes(6).toString('hex')}`
+const tmpName = (what: string) => `.tmp-${what}-${tempTag()}`
 
 function targetRow(row: StoreRow, index: number, k: number): Float32Array {
   const t = row?.targets

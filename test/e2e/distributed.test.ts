@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -17,6 +17,7 @@ import { QUEUE_NAME } from '../../src/distributed/queue-names.ts'
 import type { ShardJob } from '../../src/distributed/shard-job.ts'
 import { SLICE_DIR } from '../../src/distributed/shard-slice.ts'
 import { trainRewardModel } from '../../src/pipeline/train-reward-model.ts'
+import { HOST_TAG } from '../../src/stale-temps.ts'
 import { writeRatingsJsonl } from '../helpers/ratings-jsonl.ts'
 import { startRedis, type TestRedis } from '../helpers/redis-server.ts'
 
@@ -31,8 +32,8 @@ interface Proc {
   exit(): Promise<number | null>
 }
 
-function start(args: string[]): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, REWARDFIT_OFFLINE: '1' } })
+function start(args: string[], env: Record<string, string> = {}): Proc {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, REWARDFIT_OFFLINE: '1', ...env } })
   let out = ''
   const waiters: (() => void)[] = []
   const onData = (b: Buffer) => {
@@ -99,7 +100,7 @@ describe('featurize on a BullMQ queue with rewardfit workers', { timeout: 240_00
   ]
   const featurize = (store: string, extra: string[] = []) =>
     start(['featurize', ...dataFlags(), '--shard-rows', '120', '--out', store, '--queue', redis.url, ...extra])
-  const worker = () => start(['worker', '--queue', redis.url, '--lock-ms', '1500'])
+  const worker = (env: Record<string, string> = {}) => start(['worker', '--queue', redis.url, '--lock-ms', '1500'], env)
   const library = () => ({
     data,
     dataOptions: { targetColumns: ['a', 'b'], groupColumn: 'prompt_id' },
@@ -148,6 +149,45 @@ describe('featurize on a BullMQ queue with rewardfit workers', { timeout: 240_00
     assert.equal(await again.exit(), 0, again.output())
     logs.push(again.output())
     assert.match(again.output(), /train: \d+ rows in (\d+) shard\(s\), \1 already in the store/)
+  })
+
+  it("temp files of workers SIGKILLed mid-write are removed by the next worker; live and other hosts' are kept", async () => {
+    const store = join(dir, 'store-temps')
+    const driver = featurize(store)
+    // One worker dies right after writing an entry under its temporary name, one while writing a partial.
+    const temps: string[] = []
+    for (const step of ['store:entry-written', 'shard:partial-written']) {
+      const doomed = worker({ REWARDFIT_KILL_AT: step })
+      await doomed.exit()
+      logs.push(doomed.output())
+      assert.equal(doomed.child.signalCode, 'SIGKILL', doomed.output())
+      const pid = String(doomed.child.pid)
+      const left = (await readdir(store, { recursive: true })).filter((f) => /(^|\/)\.tmp-[^/]*$/.test(f))
+      const mine = left.filter((f) => f.includes(`.tmp-${step.startsWith('store') ? 'entry' : 'partial'}-${pid}-`))
+      assert.equal(mine.length, 1, `no temp of the killed worker ${pid} in ${left.join(', ')}`)
+      temps.push(mine[0])
+    }
+    // A temp of a live process (this one) and one from another machine sharing the store stay.
+    const live = `.tmp-entry-${process.pid}-${HOST_TAG}-live-0`
+    const elsewhere = `.tmp-entry-1-h00000000-other-0`
+    await mkdir(join(store, live))
+    await mkdir(join(store, elsewhere))
+    const rescuer = worker()
+    assert.equal(await driver.exit(), 0, driver.output())
+    await stopAll([rescuer])
+    logs.push(rescuer.output(), driver.output())
+    const after = (await readdir(store, { recursive: true })).filter((f) => /(^|\/)\.tmp-[^/]*$/.test(f))
+    assert.deepEqual(after.sort(), [elsewhere, live].sort())
+    for (const t of temps) assert.ok(!after.includes(t))
+    assert.ok((await train(store, 'model-temps')).equals(reference))
+    // The driver cleans up too: a dead local process's temp is gone after the next run.
+    const dead = `.tmp-manifest-${temps[0].match(/-(\d+)-/)?.[1]}-${HOST_TAG}-dead-0`
+    await writeFile(join(store, dead), '')
+    const again = featurize(store)
+    assert.equal(await again.exit(), 0, again.output())
+    logs.push(again.output())
+    assert.match(again.output(), /removed 1 temporary file\(s\) of killed runs/)
+    assert.ok(!(await readdir(store)).includes(dead))
   })
 
   it('Redis restarted mid-run: workers and driver reconnect and the run completes, bit-identical', async () => {
