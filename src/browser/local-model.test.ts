@@ -69,3 +69,16 @@ test('with uncertainty.safetensors the browser model gives the same std as Node'
   assert.deepEqual(got.std, want.std)
   assert.equal((await localModel(config, encodeSafetensors(model.head.params)).score(rows.slice(0, 1))).std, undefined)
 })
+
+test('a model with side features (--features) is refused in the browser with the way to score it', () => {
+  const model = hashingModel()
+  const head = encodeSafetensors(model.head.params)
+  const config = {
+    ...JSON.parse(JSON.stringify(model.config)),
+    sideFeatures: { columns: ['model_scores'], mean: [0], std: [1] },
+  }
+  assert.throws(
+    () => localModel(config, head),
+    /field "sideFeatures" lists model_scores: .*page cannot send; score it through the server \(POST \/v1\/score with "features": \{"model_scores": <number>\} per item\)/,
+  )
+})

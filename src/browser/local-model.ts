@@ -37,6 +37,14 @@ export function checkLocalConfig(value: unknown): ModelConfig {
       `is ${JSON.stringify(c.featurizer?.type ?? null)}; only the "hashing" backbone runs in the browser (use the server for others)`,
     )
   }
+  const side = c.sideFeatures?.columns ?? []
+  if (side.length > 0) {
+    // The page sends only a prompt and a response; it has no input for the numeric side features.
+    throw new RewardfitError(
+      `config.json: field "sideFeatures" lists ${side.join(', ')}: this model needs those numeric side features for every item, which the page cannot send; ` +
+        `score it through the server (POST /v1/score with "features": {${side.map((n) => `${JSON.stringify(n)}: <number>`).join(', ')}} per item) or \`rewardfit score\``,
+    )
+  }
   return c as ModelConfig
 }
 

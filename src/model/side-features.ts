@@ -35,31 +35,45 @@ export function standardizeInto(side: SideFeatures, raw: ArrayLike<number>, out:
   for (let f = 0; f < side.columns.length; f++) out[offset + f] = (raw[f] - side.mean[f]) / side.std[f]
 }
 
-export function withSideFeatures(base: Featurizer, side: SideFeatures): Featurizer {
+/** Throws unless every row of `batch` carries the model's side features, as finite numbers in column order. */
+export function checkSideFeatures(side: SideFeatures, batch: readonly TextPair[]): void {
   const m = side.columns.length
-  const d = base.dim
-  const dim = d + m
+  batch.forEach((p, i) => {
+    if (!p.features || p.features.length !== m || !Array.from(p.features).every(Number.isFinite)) {
+      throw new RewardfitError(
+        `row ${i + 1}: this model needs the numeric side features ${side.columns.join(', ')} for every row ` +
+          `(it was trained with --features ${side.columns.join(',')}); ${p.features ? `got ${p.features.length} value(s) or a non-finite one` : 'the row has none'}. ` +
+          'Give the file those columns (score, eval), "features": [numbers] in that order (library), or "features": {column: number} per item (server)',
+      )
+    }
+  })
+}
+
+/** [n, d + m]: the backbone's vectors `x` ([n, d]) with each row's standardized side features appended. */
+export function appendSideFeatures(
+  side: SideFeatures,
+  batch: readonly TextPair[],
+  x: Float32Array,
+  d: number,
+): Float32Array {
+  checkSideFeatures(side, batch)
+  const dim = d + side.columns.length
+  const out = new Float32Array(batch.length * dim)
+  for (let i = 0; i < batch.length; i++) {
+    out.set(x.subarray(i * d, (i + 1) * d), i * dim)
+    standardizeInto(side, batch[i].features as ArrayLike<number>, out, i * dim + d)
+  }
+  return out
+}
+
+export function withSideFeatures(base: Featurizer, side: SideFeatures): Featurizer {
   return {
     spec: base.spec,
-    dim,
+    dim: base.dim + side.columns.length,
     fingerprint: `${base.fingerprint}+side:${JSON.stringify(side)}`,
     async featurize(batch: TextPair[]): Promise<Float32Array> {
-      batch.forEach((p, i) => {
-        if (!p.features || p.features.length !== m || !Array.from(p.features).every(Number.isFinite)) {
-          throw new RewardfitError(
-            `row ${i + 1}: this model needs the numeric side features ${side.columns.join(', ')} for every row ` +
-              `(it was trained with --features ${side.columns.join(',')}); ${p.features ? `got ${p.features.length} value(s) or a non-finite one` : 'the row has none'}. ` +
-              'Give the file those columns (score, eval), or "features": [numbers] in that order (library, server)',
-          )
-        }
-      })
-      const x = await base.featurize(batch)
-      const out = new Float32Array(batch.length * dim)
-      for (let i = 0; i < batch.length; i++) {
-        out.set(x.subarray(i * d, (i + 1) * d), i * dim)
-        standardizeInto(side, batch[i].features as ArrayLike<number>, out, i * dim + d)
-      }
-      return out
+      checkSideFeatures(side, batch)
+      return appendSideFeatures(side, batch, await base.featurize(batch), base.dim)
     },
     dispose: base.dispose?.bind(base),
   }

@@ -2,7 +2,7 @@
  * The reward server as a fastify instance, built for one model and not yet listening
  * (cli/serve.ts binds the port; tests call `app.inject`).
  *
- *   POST /v1/score    {"items": [{"prompt", "response"}]}         → {"rewards": [r], "scores": [{NAME: s}]}
+ *   POST /v1/score    {"items": [{"prompt", "response", "features"?}]} → {"rewards": [r], "scores": [{NAME: s}]}
  *   POST /get_reward  {"query": [prompt+response], "prompts"?: [p]} → {"rewards": [r], "scores": [r]}  (OpenRLHF)
  *   POST /v1/rank     {"prompt", "responses": [y], "top_k"?: n, "by"?: "mean"|"lcb"} → {"ranking": [{rank, index, response, reward, scores}]}
  *   GET  /v1/model, /v1/model/files/{config.json,head.safetensors}, /healthz, /metrics, / (the page)
@@ -21,6 +21,7 @@ import { encodeSafetensors } from '../core/safetensors.ts'
 import type { TextPair } from '../featurize/featurizer.ts'
 import { modelCard } from '../model/model-card.ts'
 import type { RewardModel, Scored } from '../model/reward-model.ts'
+import { appendSideFeatures } from '../model/side-features.ts'
 import { FeaturizePool } from './featurize-pool.ts'
 import { errorResponse, HttpError } from './http-errors.ts'
 import { guardHttpServer, httpServerOptions } from './http-guards.ts'
@@ -32,6 +33,7 @@ import { PAGE_SCRIPT_PATH, pageHtml } from './page.ts'
 import { pageBundle } from './page-bundle.ts'
 import { getRewardResponse, rankResponse, scoreResponse } from './responses.ts'
 import { checkLimits, getRewardPairs, getRewardRequest, parseBody, rankRequest, scoreRequest } from './schemas.ts'
+import { checkFeatureCount, sideFeatureValues } from './side-features.ts'
 
 export interface BuildServerOptions extends ServeOptions {
   /** fastify's logger option: false (default, silent), true, or a pino config. */
@@ -84,15 +86,21 @@ export function buildServer(model: RewardModel, options: BuildServerOptions = {}
   })
   const metrics = new ServerMetrics()
   const k = model.attributes.length
+  // Side features (--features): the pool featurizes the texts with the backbone, then they are appended.
+  const side = model.config.sideFeatures ?? null
+  const backboneDim = model.featurizer.dim - (side?.columns.length ?? 0)
+  const withSide = (pair: TextPair, given: Record<string, number> | undefined, field: string): TextPair =>
+    side ? { ...pair, features: sideFeatureValues(side.columns, given, field) } : pair
   // Workers start with the first batch, so an app that never scores (or a test) spawns none.
   const workers = o.featurizeWorkers === 'auto' ? autoFeaturizeWorkers() : o.featurizeWorkers
   let pool: FeaturizePool | null | undefined
   const scoreBatch = async (pairs: TextPair[]): Promise<Scored> => {
-    if (pool === undefined) pool = FeaturizePool.create(model.featurizer.spec, workers, model.featurizer.dim)
+    if (pool === undefined) pool = FeaturizePool.create(model.featurizer.spec, workers, backboneDim)
     if (pool && !pool.broken) {
       try {
         const p = pool
-        const x = await p.featurize(pairs)
+        const backbone = await p.featurize(pairs)
+        const x = side ? appendSideFeatures(side, pairs, backbone, backboneDim) : backbone
         // A gating merge also reads each prompt's vector of (prompt, ""); null for other merges.
         const prompts = await model.promptFeatures(pairs, (q) => p.featurize(q))
         return model.scoreFeatures({ rows: pairs.length, cols: model.featurizer.dim, data: x }, prompts)
@@ -168,7 +176,7 @@ export function buildServer(model: RewardModel, options: BuildServerOptions = {}
   })
   // A listening server starts its workers at once, so the first request does not pay for them.
   app.addHook('onListen', async () => {
-    if (pool === undefined) pool = FeaturizePool.create(model.featurizer.spec, workers, model.featurizer.dim)
+    if (pool === undefined) pool = FeaturizePool.create(model.featurizer.spec, workers, backboneDim)
     await pool?.featurize([{ prompt: '', response: 'warm up' }]).catch(() => {})
   })
   app.addHook('onClose', async () => {
@@ -192,7 +200,10 @@ export function buildServer(model: RewardModel, options: BuildServerOptions = {}
       ]),
       o,
     )
-    const scored = await batcher.submit(items)
+    const pairs = items.map((it, i) =>
+      withSide({ prompt: it.prompt, response: it.response }, it.features, `items[${i}].features`),
+    )
+    const scored = await batcher.submit(pairs)
     counted(req, items.length)
     return scoreResponse(model.attributes, scored)
   })
@@ -208,22 +219,26 @@ export function buildServer(model: RewardModel, options: BuildServerOptions = {}
       ],
       o,
     )
+    checkFeatureCount(body.features, body.query.length, 'query')
     const { pairs, found } = getRewardPairs(body)
-    const scored = await batcher.submit(pairs)
+    const scored = await batcher.submit(pairs.map((p, i) => withSide(p, body.features?.[i], `features[${i}]`)))
     counted(req, pairs.length)
     metrics.observePromptNotFound(found.filter((f) => !f).length)
     return getRewardResponse(model.attributes, scored, found)
   })
 
   app.post('/v1/rank', async (req) => {
-    const { prompt, responses, top_k, by } = parseBody(rankRequest, req.body, ['responses'], o.maxItems)
+    const { prompt, responses, top_k, by, features } = parseBody(rankRequest, req.body, ['responses'], o.maxItems)
     checkLimits(
       'responses',
       responses.length,
       [['prompt', prompt] as [string, string], ...responses.map((r, i) => [`responses[${i}]`, r] as [string, string])],
       o,
     )
-    const scored = await batcher.submit(responses.map((response) => ({ prompt, response })))
+    checkFeatureCount(features, responses.length, 'responses')
+    const scored = await batcher.submit(
+      responses.map((response, i) => withSide({ prompt, response }, features?.[i], `features[${i}]`)),
+    )
     counted(req, responses.length)
     return rankResponse(model.attributes, responses, scored, top_k, by)
   })

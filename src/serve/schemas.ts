@@ -13,9 +13,12 @@ import { HttpError } from './http-errors.ts'
 import type { ResolvedServeOptions } from './options.ts'
 import { splitQuery } from './split-query.ts'
 
+/** Numeric side features of one item by column name, for models trained with --features (side-features.ts). */
+const sideFeatures = z.record(z.string(), z.number())
+
 /** POST /v1/score */
 export const scoreRequest = z.object({
-  items: z.array(z.object({ prompt: z.string(), response: z.string() })).min(1),
+  items: z.array(z.object({ prompt: z.string(), response: z.string(), features: sideFeatures.optional() })).min(1),
 })
 
 /**
@@ -26,6 +29,8 @@ export const scoreRequest = z.object({
 export const getRewardRequest = z.object({
   query: z.array(z.string()).min(1),
   prompts: z.array(z.string()).min(1).optional(),
+  /** One side-features object per query (models trained with --features). */
+  features: z.array(sideFeatures).optional(),
 })
 
 /** POST /v1/rank (best-of-n). */
@@ -35,6 +40,8 @@ export const rankRequest = z.object({
   top_k: z.number().int().min(1).optional(),
   /** 'lcb' sorts by reward − 1.645·std (needs a model with uncertainty). */
   by: z.enum(['mean', 'lcb']).optional(),
+  /** One side-features object per response (models trained with --features). */
+  features: z.array(sideFeatures).optional(),
 })
 
 /**
