@@ -30,8 +30,9 @@ Examples:
   $ rewardfit select --model models/rm --pool unlabeled.jsonl --budget 200 --out to-rate.jsonl
   $ rewardfit select --model models/rm --pool pool.csv --budget 50 --strategy variance --labelled rated.csv
 
-Strategies: greedy (ridge: pick the largest reward std, update the posterior exactly by rank one,
-pick again, so a batch holds no near-duplicates), variance (the largest stds), random (baseline).
+Strategies: greedy (pick the largest reward std, update the posterior by rank one, pick again, so
+a batch holds no near-duplicates; ridge: exact; --ensemble models: the members' predictions as
+posterior samples), variance (the largest stds), random (baseline).
 Rows already labelled (in --labelled files; by default the model's own train/val/test files) and
 exact duplicates are skipped. Each output line, in pool order:
   {"index", "line", "prompt", "response", "pick", "std", "std_before", "reason"}

@@ -4,12 +4,15 @@
  * uncertainty.safetensors as `member.M.NAME`. Each member maps its standardized outputs back to
  * ratings with its own target statistics (they differ with bootstrap resamples).
  *
- *     score_a = mean over members of score_a^m,    spread_a² = their sample variance
+ *     score_a = mean over members of score_a^m,    spread_a² = s_a²·(their sample variance)
  *     std_a²  = σₐ² + spread_a²                    (σₐ: the noise the spread cannot see)
- *     std_R²  = Σ_ab w_a·w_b·ρ_ab·σ_a·σ_b + variance over members of Σ_a w_a·score_a^m
+ *     std_R²  = Σ_ab w_a·w_b·ρ_ab·σ_a·σ_b + s_R²·(variance over members of Σ_a w_a·score_a^m)
  *
- * σₐ is set on validation by moments, σₐ² = max(0, mean(r²) − mean(spread²)), r = y − score, so
- * that std² matches the squared error on average; ρ is the correlation of the standardized residuals.
+ * Calibrated on validation by moments, so that std² matches the squared error r² = (y − score)² on
+ * average: σₐ² = mean(r²) − mean(spread²) with s_a = 1 when that is ≥ 0; when the members already
+ * disagree more than they err (a too-wide spread), σₐ = 0 and s_a² = mean(r²)/mean(spread²) < 1.
+ * s_R is the reward's scale, the same rule on the merged reward's residuals (`spreadScale`; both
+ * absent in older folders: 1). ρ is the correlation of the standardized residuals.
  *
  * @example
  *   const u = new EnsembleUncertainty(spec, params, config.head, head, config.targetStats)
@@ -33,6 +36,10 @@ export interface EnsembleUncertaintySpec {
   /** 'validation' when σ and ρ were measured there, else 'training'. */
   calibration: 'validation' | 'training'
   correlation: number[][]
+  /** s_a per attribute (absent: 1), the spread's calibration scale. */
+  attributeSpreadScale?: number[]
+  /** s_R for the merged reward (absent: 1). */
+  spreadScale?: number
 }
 
 export const memberTensor = (m: number, name: string) => `member.${m}.${name}`
@@ -91,6 +98,8 @@ export class EnsembleUncertainty {
     const rewardStd = new Float64Array(n)
     const { sigma, correlation } = this.spec
     const rowWise = weights.length === n * k && n > 1
+    const scaleA = this.spec.attributeSpreadScale ?? new Array<number>(k).fill(1)
+    const scaleR = this.spec.spreadScale ?? 1
     for (let i = 0; i < n; i++) {
       const w0 = rowWise ? i * k : 0
       const w = (a: number) => weights[w0 + a]
@@ -102,7 +111,7 @@ export class EnsembleUncertainty {
         let v = 0
         for (const p of all) v += (p[i * k + a] - mean) ** 2
         scores[i * k + a] = mean
-        scoresStd[i * k + a] = Math.sqrt(sigma[a] ** 2 + (M > 1 ? v / (M - 1) : 0))
+        scoresStd[i * k + a] = Math.sqrt(sigma[a] ** 2 + (M > 1 ? (scaleA[a] ** 2 * v) / (M - 1) : 0))
         for (let b = 0; b < k; b++) noise += w(a) * w(b) * correlation[a][b] * sigma[a] * sigma[b]
       }
       const r = all.map((p) => {
@@ -111,7 +120,7 @@ export class EnsembleUncertainty {
         return t
       })
       const rm = r.reduce((t, v) => t + v, 0) / M
-      const spread = M > 1 ? r.reduce((t, v) => t + (v - rm) ** 2, 0) / (M - 1) : 0
+      const spread = M > 1 ? (scaleR ** 2 * r.reduce((t, v) => t + (v - rm) ** 2, 0)) / (M - 1) : 0
       rewardStd[i] = Math.sqrt(Math.max(0, noise) + spread)
     }
     return { scores, scoresStd, rewardStd }

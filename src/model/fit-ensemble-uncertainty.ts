@@ -15,7 +15,13 @@ import { EnsembleUncertainty, type EnsembleUncertaintySpec, memberTensor } from 
 
 export async function fitEnsembleUncertainty(
   members: { head: Head; targetStats: TargetStats[] }[],
-  options: { bootstrap: boolean; residuals: BatchSource; calibration: 'validation' | 'training' },
+  options: {
+    bootstrap: boolean
+    residuals: BatchSource
+    calibration: 'validation' | 'training'
+    /** The merge's attribute weights, for the reward's spread scale; default 1/k each. */
+    weights?: number[]
+  },
 ): Promise<EnsembleUncertainty> {
   const k = members[0].targetStats.length
   const params: ParamSet = {}
@@ -40,9 +46,14 @@ export async function fitEnsembleUncertainty(
   const r2 = new Float64Array(k)
   const s2 = new Float64Array(k)
   const n = new Float64Array(k)
+  const weights = options.weights ?? new Array<number>(k).fill(1 / k)
+  // The merged reward's moments, over rows with every label.
+  let rr2 = 0
+  let rs2 = 0
+  let rn = 0
   const kept: { r: Float64Array; s2: Float64Array }[] = []
   for await (const b of options.residuals.chunks(2048)) {
-    const p = await probe.predict(b.x, new Float64Array(k))
+    const p = await probe.predict(b.x, weights)
     const r = new Float64Array(b.x.rows * k)
     const sp = new Float64Array(b.x.rows * k)
     for (let i = 0; i < r.length; i++) {
@@ -53,9 +64,25 @@ export async function fitEnsembleUncertainty(
       s2[i % k] += sp[i]
       n[i % k]++
     }
+    for (let i = 0; i < b.x.rows; i++) {
+      let e = 0
+      for (let a = 0; a < k; a++) e += weights[a] * r[i * k + a]
+      if (Number.isNaN(e)) continue
+      rr2 += e * e
+      rs2 += p.rewardStd[i] ** 2
+      rn++
+    }
     kept.push({ r, s2: sp })
   }
-  spec.sigma = Array.from({ length: k }, (_, a) => (n[a] > 0 ? Math.sqrt(Math.max(0, (r2[a] - s2[a]) / n[a])) : 0))
+  // Moments: σ² = mean r² − mean spread² when that is ≥ 0, else σ = 0 and the spread shrinks to fit.
+  const calibrate = (r2a: number, s2a: number) => {
+    if (!(s2a > 0) || r2a >= s2a) return { sigma: Math.sqrt(Math.max(0, r2a - s2a)), scale: 1 }
+    return { sigma: 0, scale: Math.sqrt(r2a / s2a) }
+  }
+  const fits = Array.from({ length: k }, (_, a) => (n[a] > 0 ? calibrate(r2[a] / n[a], s2[a] / n[a]) : null))
+  spec.sigma = fits.map((f) => f?.sigma ?? 0)
+  spec.attributeSpreadScale = fits.map((f) => f?.scale ?? 1)
+  for (const { s2: sp } of kept) for (let i = 0; i < sp.length; i++) sp[i] *= spec.attributeSpreadScale[i % k] ** 2
   const sum = new Float64Array(k * k)
   const sq = new Float64Array(k * k)
   const cnt = new Float64Array(k * k)
@@ -81,5 +108,17 @@ export async function fitEnsembleUncertainty(
       return den > 0 ? sum[a * k + b] / den : 0
     }),
   )
+  // The reward's spread scale, given σ and ρ: its noise Σ w_a·w_b·ρ_ab·σ_a·σ_b plus s_R²·spread² should
+  // match its mean squared error.
+  if (rn > 0) {
+    let noise = 0
+    for (let a = 0; a < k; a++) {
+      for (let b = 0; b < k; b++)
+        noise += weights[a] * weights[b] * spec.correlation[a][b] * spec.sigma[a] * spec.sigma[b]
+    }
+    const spread = rs2 / rn
+    const gap = rr2 / rn - Math.max(0, noise)
+    spec.spreadScale = spread > 0 ? Math.sqrt(Math.max(0, gap) / spread) : 1
+  }
   return new EnsembleUncertainty(spec, params, head0.spec as HeadSpec, head0, members[0].targetStats)
 }

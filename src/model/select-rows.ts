@@ -2,10 +2,11 @@
  * Which unlabelled rows to send to raters next (active learning), from a model's predictive std.
  *
  * - 'variance': the `budget` rows with the largest std of the merged reward.
- * - 'greedy' (ridge): batch-aware. Pick the row with the largest reward std, add it to the posterior
+ * - 'greedy': batch-aware. Pick the row with the largest reward std, add it to the posterior
  *   as if it were labelled (an exact rank-one update: its label is not needed, only where it is),
  *   recompute every std, pick again. A row that duplicates an earlier pick no longer looks
- *   uncertain, so a batch does not fill up with near-duplicates.
+ *   uncertain, so a batch does not fill up with near-duplicates. Ridge below; an ensemble's
+ *   members act as posterior samples (greedy-ensemble.ts).
  * - 'random': a seeded uniform sample, the baseline.
  *
  * The rank-one update: in units of σₐ², hₐ(i, j) = 1/nₐ + zᵢᵀ(Cₐ + αₐI)⁻¹zⱼ is the posterior
@@ -20,6 +21,8 @@
 import type { Matrix } from '../compute/matrix.ts'
 import { Rng } from '../compute/rng.ts'
 import { OptionError } from '../errors.ts'
+import { EnsembleUncertainty } from './ensemble-uncertainty.ts'
+import { greedyEnsemble } from './greedy-ensemble.ts'
 import { RidgeUncertainty } from './ridge-uncertainty.ts'
 import type { Uncertainty } from './uncertainty.ts'
 
@@ -29,7 +32,7 @@ export const SELECT_STRATEGIES: readonly SelectStrategy[] = ['variance', 'greedy
 export interface SelectOptions {
   /** Rows to pick. Range [1, ∞); more than there are rows picks all. */
   budget: number
-  /** 'greedy' (ridge only), 'variance' or 'random'. */
+  /** 'greedy' (ridge or ensemble), 'variance' or 'random'. */
   strategy?: SelectStrategy
   /** Seed of 'random'. */
   seed?: number
@@ -80,8 +83,9 @@ export async function selectRows(
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => before[b] - before[a] || a - b)
     return order.slice(0, take).map((row, t) => ({ row, order: t, std: before[row], stdBefore: before[row] }))
   }
+  if (uncertainty instanceof EnsembleUncertainty) return greedyEnsemble(uncertainty, weights, x, take, before)
   if (!(uncertainty instanceof RidgeUncertainty)) {
-    throw new OptionError('strategy', strategy, "'variance': 'greedy' needs a ridge model's exact posterior")
+    throw new OptionError('strategy', strategy, "'variance': 'greedy' needs a ridge or ensemble posterior")
   }
   return greedy(uncertainty, weights, x, take, before)
 }

@@ -180,7 +180,7 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
           { train: pairSource(pairs.train), val: pairs.val ? pairSource(pairs.val) : undefined },
           weights,
         )
-      : await fitHead(o, sources.train!, sources.val, warn)
+      : await fitHead(o, sources.train!, sources.val, warn, weights)
     const config: ModelConfig = {
       formatVersion: FORMAT_VERSION,
       attributes,
@@ -387,6 +387,7 @@ async function fitHead(
   trainStore: BatchSource,
   valStore: BatchSource | undefined,
   warn: (m: string) => void,
+  weights: number[],
 ): Promise<FittedHead> {
   const total = trainStore.rows
   if (o.head === 'ridge') {
@@ -464,6 +465,7 @@ async function fitHead(
           bootstrap: ensemble.bootstrap,
           residuals: data.val ?? data.train,
           calibration: data.val ? 'validation' : 'training',
+          weights,
         })
       : undefined
   return {
