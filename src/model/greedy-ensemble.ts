@@ -18,7 +18,7 @@
  */
 import type { Matrix } from '../compute/matrix.ts'
 import type { EnsembleUncertainty } from './ensemble-uncertainty.ts'
-import type { Pick } from './select-rows.ts'
+import type { Pick } from './pick.ts'
 
 export async function greedyEnsemble(
   u: EnsembleUncertainty,

@@ -23,6 +23,7 @@ import { Rng } from '../compute/rng.ts'
 import { OptionError } from '../errors.ts'
 import { EnsembleUncertainty } from './ensemble-uncertainty.ts'
 import { greedyEnsemble } from './greedy-ensemble.ts'
+import type { Pick } from './pick.ts'
 import { RidgeUncertainty } from './ridge-uncertainty.ts'
 import type { Uncertainty } from './uncertainty.ts'
 
@@ -38,16 +39,7 @@ export interface SelectOptions {
   seed?: number
 }
 
-export interface Pick {
-  /** Row of `x`. */
-  row: number
-  /** 0 for the first pick. */
-  order: number
-  /** The reward's predictive std when it was picked (greedy: given the earlier picks). */
-  std: number
-  /** Its std before any pick. */
-  stdBefore: number
-}
+export type { Pick }
 
 export async function selectRows(
   uncertainty: Uncertainty | null,
