@@ -23,6 +23,7 @@ import {
   RidgeUncertainty,
   type RidgeUncertaintyAttribute,
   type RidgeUncertaintyGroup,
+  splitFloat32Pair,
 } from './ridge-uncertainty.ts'
 
 export interface RidgeUncertaintyOptions {
@@ -109,10 +110,10 @@ export async function fitRidgeUncertainty(
       groups.push(dual.group)
       params[groupTensor(g, 'mean')] = { shape: [d], data: Float32Array.from(dual.mean) }
       params[groupTensor(g, 'vectors')] = { shape: [dual.group.width, d], data: Float32Array.from(dual.y) }
-      params[groupTensor(g, 'band')] = {
-        shape: [dual.group.width, dual.band.bandwidth + 1],
-        data: Float32Array.from(dual.band.band),
-      }
+      const band = splitFloat32Pair(dual.band.band)
+      const bandShape = [dual.group.width, dual.band.bandwidth + 1]
+      params[groupTensor(g, 'band')] = { shape: bandShape, data: band.hi }
+      params[groupTensor(g, 'bandLow')] = { shape: [...bandShape], data: band.lo }
       for (const a of attrs) {
         const alpha = fit.alphas[a]
         // df = 1 + tr(K(K + αI)⁻¹) = 1 + m − α·tr((B + αI)⁻¹)

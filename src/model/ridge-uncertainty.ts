@@ -23,7 +23,8 @@
  *     zᵀ(C + αI)⁻¹z = (‖z‖² − (Yz)ᵀ(B + αI)⁻¹(Yz)) / α
  *
  * so every α shares Y and B, and each attribute costs one banded solve, O(m·bandwidth) per row.
- * Stored: Y as `vectors` [m, d] and B as `band` [m, bandwidth + 1] (lower band storage).
+ * Stored: Y as `vectors` [m, d] and B as `band` + `bandLow` [m, bandwidth + 1] (lower band storage,
+ * float32 pairs hi + lo: B's rounding to float32 alone can make B + αI indefinite for a small α).
  *
  * σₐ is first the training estimate SSE/(nₐ − df), df = 1 + Σ e/(e + α), then recalibrated on the
  * validation split: σₐ² = mean over validation rows of (y − ŷ)² / (1 + hₐ(x)), so Gaussian
@@ -80,7 +81,7 @@ export interface RidgeUncertaintySpec {
 }
 
 /** Tensor names in uncertainty.safetensors for pattern g. */
-export const groupTensor = (g: number, what: 'mean' | 'vectors' | 'values' | 'band') => `ridge.${g}.${what}`
+export const groupTensor = (g: number, what: 'mean' | 'vectors' | 'values' | 'band' | 'bandLow') => `ridge.${g}.${what}`
 
 /** The loaded form: per pattern mean [d], vectors [width, d] (float32), V·x̄, and values or band. */
 interface LoadedGroup extends RidgeUncertaintyGroup {
@@ -122,7 +123,11 @@ export class RidgeUncertainty {
       const dual = g.form === 'dual'
       const values = dual ? new Float64Array(0) : Float64Array.from(params[groupTensor(i, 'values')].data)
       const band: BandReduction | null = dual
-        ? bandOnly(g.width, g.bandwidth ?? 1, Float64Array.from(params[groupTensor(i, 'band')].data))
+        ? bandOnly(
+            g.width,
+            g.bandwidth ?? 1,
+            joinFloat32Pair(params[groupTensor(i, 'band')].data, params[groupTensor(i, 'bandLow')].data),
+          )
         : null
       const vMean = new Float64Array(g.width)
       for (let j = 0; j < g.width; j++) {
@@ -252,4 +257,14 @@ export function bandOnly(n: number, bandwidth: number, band: Float64Array): Band
     throw new Error('internal: a stored band has no basis')
   }
   return { n, bandwidth, band, toBasis: none, fromBasis: none }
+}
+
+/** A float64 array as two float32 arrays, hi + lo (≈ 48 bits). */
+export function splitFloat32Pair(v: Float64Array): { hi: Float32Array; lo: Float32Array } {
+  const hi = Float32Array.from(v)
+  return { hi, lo: Float32Array.from(v, (x, i) => x - hi[i]) }
+}
+
+function joinFloat32Pair(hi: ArrayLike<number>, lo: ArrayLike<number>): Float64Array {
+  return Float64Array.from(hi, (h, i) => h + lo[i])
 }

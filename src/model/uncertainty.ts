@@ -88,7 +88,12 @@ export function uncertaintyFromParams(
     const want: [string, number[]][] = [
       [groupTensor(i, 'mean'), [dim]],
       [groupTensor(i, 'vectors'), [g.width, dim]],
-      dual ? [groupTensor(i, 'band'), [g.width, (g.bandwidth as number) + 1]] : [groupTensor(i, 'values'), [g.width]],
+      ...((dual
+        ? [
+            [groupTensor(i, 'band'), [g.width, (g.bandwidth as number) + 1]],
+            [groupTensor(i, 'bandLow'), [g.width, (g.bandwidth as number) + 1]],
+          ]
+        : [[groupTensor(i, 'values'), [g.width]]]) as [string, number[]][]),
     ]
     for (const [name, shape] of want) {
       const t = params[name]
