@@ -13,6 +13,7 @@ import { buildServer } from './app.ts'
 let dir: string
 let model: RewardModel
 const servers: { app: FastifyInstance; url: string }[] = []
+const errors: string[] = []
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rewardfit-serve-side-'))
   const rows = Array.from({ length: 60 }, (_, i) => ({
@@ -30,8 +31,10 @@ before(async () => {
   })
   model = await loadRewardModel(join(dir, 'model'))
   // Workers featurize the texts (the side features are appended after), or the main thread does.
-  for (const featurizeWorkers of [1, 0]) {
-    const app = buildServer(model, { featurizeWorkers, batchWaitMs: 1 })
+  for (const featurizeWorkers of [2, 0]) {
+    // A failing worker would be replaced by the main thread silently, so its log line is watched.
+    const logger = { level: 'error', stream: { write: (line: string) => errors.push(line) } }
+    const app = buildServer(model, { featurizeWorkers, batchWaitMs: 1, logger })
     servers.push({ app, url: await app.listen({ port: 0, host: '127.0.0.1' }) })
   }
 })
@@ -62,6 +65,9 @@ test('/v1/score, /v1/rank and /get_reward read "features": {column: number} per 
     const score = await post(`${url}/v1/score`, { items })
     assert.equal(score.status, 200, JSON.stringify(score.body))
     assert.deepEqual(score.body.rewards, Array.from(ref.rewards))
+    // Enough items for the two workers to take a chunk each.
+    const many = await post(`${url}/v1/score`, { items: [...items, ...items, ...items, ...items] })
+    assert.deepEqual(many.body.rewards, [...ref.rewards, ...ref.rewards, ...ref.rewards, ...ref.rewards])
 
     const rank = await post(`${url}/v1/rank`, {
       prompt: 'Question 1?',
@@ -80,6 +86,7 @@ test('/v1/score, /v1/rank and /get_reward read "features": {column: number} per 
     assert.equal(reward.status, 200, JSON.stringify(reward.body))
     assert.deepEqual(reward.body.rewards, Array.from(ref.rewards))
   }
+  assert.deepEqual(errors, [], 'the workers featurized every batch')
 })
 
 test('a missing side feature is a 400 naming the item and the column, in the one error shape', async () => {
