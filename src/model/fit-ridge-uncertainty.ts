@@ -15,6 +15,7 @@ import type { BatchSource } from '../core/batch-source.ts'
 import type { ParamSet } from '../core/tensor.ts'
 import { OptionError } from '../errors.ts'
 import { type BandReduction, DEFAULT_BANDWIDTH, factorShiftedBand, reduceToBand } from '../linalg/band-reduce.ts'
+import { eigenSym } from '../linalg/eigen-sym.ts'
 import type { KeptRows, RidgeAccumulator } from '../linalg/ridge-accumulator.ts'
 import { topEigen } from '../linalg/top-eigen.ts'
 import type { TargetStats } from './config.ts'
@@ -28,11 +29,12 @@ import {
 
 export interface RidgeUncertaintyOptions {
   /**
-   * 'dual' (for a pattern with fewer labelled rows than features, the rows kept by the accumulator,
-   * every α > 0) is exact (see ridge-uncertainty.ts) and stores rows·d values; 'eigen' stores
-   * rank·d values and is exact only when rows ≤ rank. 'auto': 'dual' where it can and rows ≤ rank
-   * (both exact there, the dual ~d/rows times cheaper to fit), else 'eigen'.
-   * Measured at d = 4096, 1,179 rows: the dual fit takes ~3.2 s per missing-label pattern (load 7).
+   * 'auto': where a pattern has at most `rank` labelled rows, fewer than features, kept in memory
+   * and every α > 0, the exact eigen form is built from the rows×rows kernel (fast); otherwise
+   * the leading `rank` eigenpairs by subspace iteration on the d×d Gram (exact only when rows ≤ rank).
+   * 'eigen': always the latter. 'dual': the banded-kernel form (ridge-uncertainty.ts), exact for
+   * any rows < features, storing rows·d values; its fit took ~3.2 s per missing-label pattern at
+   * d = 4096, 1,179 rows (load 7), and scoring costs O(rows·bandwidth) per row per α in TypeScript.
    */
   form?: 'auto' | 'eigen' | 'dual'
   /**
@@ -97,7 +99,7 @@ export async function fitRidgeUncertainty(
     const canDual = kept !== null && rows < d && attrs.every((a) => fit.alphas[a] > 0)
     // 'auto' takes the dual only where the eigen form would also be exact (rows ≤ rank): the same
     // storage (rows·d) at a fraction of the fit. Beyond rank the dual stays exact but stores more.
-    const useDual = canDual && (o.form === 'dual' || rows <= o.rank)
+    const useDual = canDual && o.form === 'dual'
     if (o.form === 'dual' && !useDual) {
       throw new OptionError(
         'uncertainty.form',
@@ -122,15 +124,13 @@ export async function fitRidgeUncertainty(
       }
       continue
     }
-    const st = await train.attributeStats(attrs[0])
-    const n = st.count
-    const mean = st.colSum.map((v) => v / n)
-    const C = st.gram
-    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) C[i * d + j] -= mean[i] * st.colSum[j]
-    // The centred Gram of n rows has rank ≤ n − 1: with n ≤ width nothing is left out.
-    const width = Math.min(o.rank, d, n)
-    const eig = await topEigen(C, d, width, o.iterations)
-    const exact = width === d || n <= width
+    // 'auto' with rows ≤ rank: the exact eigen form from the rows×rows kernel, ~d/rows times cheaper
+    // than the subspace iteration on the d×d Gram (and the same storage). Else the subspace iteration.
+    const fromKernel = canDual && rows <= o.rank
+    const { n, mean, eig, exact } = fromKernel
+      ? await kernelEigen(kept, train, attrs[0])
+      : await gramEigen(train, attrs[0], o)
+    const width = eig.values.length
     const tail = exact ? 0 : eig.tail
     groups.push({ rows: n, width, tail, exact })
     params[groupTensor(g, 'mean')] = { shape: [d], data: Float32Array.from(mean) }
@@ -194,6 +194,23 @@ async function trainingSigma(
  * mean, K = X̃X̃ᵀ reduced to a band Q·B·Qᵀ, and Y = QᵀX̃. Everything in float64 until stored.
  */
 async function dualGroup(kept: KeptRows, train: RidgeAccumulator, a: number) {
+  const { m, mean, xc, K } = await centredKernel(kept, train, a)
+  const d = train.dim
+  const band = await reduceToBand(K, m, Math.min(DEFAULT_BANDWIDTH, Math.max(1, m - 1)))
+  const y = await band.toBasis(xc, d)
+  const group: RidgeUncertaintyGroup = {
+    rows: m,
+    width: m,
+    tail: 0,
+    exact: true,
+    form: 'dual',
+    bandwidth: band.bandwidth,
+  }
+  return { group, mean, y, band }
+}
+
+/** The rows labelled for attribute a, centred by their mean (X̃ [m, d]), and K = X̃X̃ᵀ, in float64. */
+async function centredKernel(kept: KeptRows, train: RidgeAccumulator, a: number) {
   const d = train.dim
   const k = train.attributes
   const total = train.rows
@@ -209,17 +226,46 @@ async function dualGroup(kept: KeptRows, train: RidgeAccumulator, a: number) {
   })
   const xm = { rows: m, cols: d, data: xc }
   const K = (await gemm(xm, xm, { transB: true })).data
-  const band = await reduceToBand(K, m, Math.min(DEFAULT_BANDWIDTH, Math.max(1, m - 1)))
-  const y = await band.toBasis(xc, d)
-  const group: RidgeUncertaintyGroup = {
-    rows: m,
-    width: m,
-    tail: 0,
-    exact: true,
-    form: 'dual',
-    bandwidth: band.bandwidth,
-  }
-  return { group, mean, y, band }
+  return { m, mean, xc, K }
+}
+
+/** The leading eigenpairs of the pattern's centred Gram by subspace iteration (exact when rows ≤ rank). */
+async function gramEigen(train: RidgeAccumulator, a: number, o: Required<RidgeUncertaintyOptions>) {
+  const d = train.dim
+  const st = await train.attributeStats(a)
+  const n = st.count
+  const mean = st.colSum.map((v) => v / n)
+  const C = st.gram
+  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) C[i * d + j] -= mean[i] * st.colSum[j]
+  // The centred Gram of n rows has rank ≤ n − 1: with n ≤ width nothing is left out.
+  const width = Math.min(o.rank, d, n)
+  const eig = await topEigen(C, d, width, o.iterations)
+  return { n, mean, eig, exact: width === d || n <= width }
+}
+
+/**
+ * The exact eigen form from the kernel: K = V·diag(λ)·Vᵀ gives C's eigenpairs (λⱼ, X̃ᵀvⱼ/√λⱼ).
+ * Eigenvalues at rounding level (≤ m·2⁻⁵²·λ_max; the centring makes one exactly 0) are left out:
+ * their directions carry nothing of C, so the isotropic 1/α term is their exact value.
+ */
+async function kernelEigen(kept: KeptRows, train: RidgeAccumulator, a: number) {
+  const d = train.dim
+  const { m, mean, xc, K } = await centredKernel(kept, train, a)
+  const { values, vectors } = eigenSym(K, m)
+  const cutoff = Math.max(0, values[m - 1] ?? 0) * m * 2 ** -52
+  const keep: number[] = []
+  for (let j = m - 1; j >= 0; j--) if (values[j] > cutoff) keep.push(j)
+  // All rows alike: C = 0, and one zero pair keeps the tensors non-empty.
+  const r = Math.max(1, keep.length)
+  // Rows of W [r, m]: vⱼ/√λⱼ, descending; U = W·X̃ [r, d].
+  const W = new Float64Array(r * m)
+  keep.forEach((j, t) => {
+    const s = 1 / Math.sqrt(values[j])
+    for (let i = 0; i < m; i++) W[t * m + i] = vectors[j * m + i] * s
+  })
+  const U = (await gemm({ rows: r, cols: m, data: W }, { rows: m, cols: d, data: xc })).data
+  const eig = { values: Float64Array.from({ length: r }, (_, t) => values[keep[t]] ?? 0), vectors: U, tail: 0 }
+  return { n: m, mean, eig, exact: true }
 }
 
 /** tr((B + αI)⁻¹) = Σⱼ ‖L⁻¹eⱼ‖² for the banded Cholesky factor L: O(m²·bandwidth). */

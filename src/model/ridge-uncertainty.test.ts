@@ -46,18 +46,21 @@ const relClose = (got: number, want: number, tol: number, what: string) =>
   assert.ok(Math.abs(got - want) <= tol * Math.abs(want), `${what}: ${got} vs ${want}`)
 
 for (const [name, c] of Object.entries(ref)) {
-  const forms: { rank: number; form: 'eigen' | 'dual' }[] = [...new Set([c.d, Math.min(c.d, c.n)])].map((rank) => ({
-    rank,
-    form: 'eigen',
-  }))
-  if (c.n < c.d) forms.push({ rank: 1, form: 'dual' })
+  const forms: { rank: number; form: 'eigen' | 'dual' | 'auto' }[] = [...new Set([c.d, Math.min(c.d, c.n)])].map(
+    (rank) => ({
+      rank,
+      form: 'eigen',
+    }),
+  )
+  // Fewer rows than features: the banded dual, and 'auto' (the eigen form from the kernel).
+  if (c.n < c.d) forms.push({ rank: 1, form: 'dual' }, { rank: 256, form: 'auto' })
   for (const { rank, form } of forms) {
     test(`ridge predictive variance matches numpy's direct inverse (${name}, ${form}, rank ${rank})`, async () => {
       const y = Float32Array.from(c.y, (v) => (v === null ? Number.NaN : v))
       const acc = await accumulateRidge(matrixSource(matrix(c.n, c.d, Float32Array.from(c.x)), y, c.k), 5)
       const fit = await fitRidge(acc, { alpha: c.alpha })
       const u = await fitRidgeUncertainty(acc, fit, { rank, form })
-      assert.ok(u.spec.groups.every((g) => g.exact && (g.form ?? 'eigen') === form))
+      assert.ok(u.spec.groups.every((g) => g.exact && (g.form ?? 'eigen') === (form === 'dual' ? 'dual' : 'eigen')))
       assert.equal(u.spec.groups.length, 2, 'attribute 1 misses labels: its own pattern')
       const m = c.xTest.length / c.d
       const h = await u.leverage(matrix(m, c.d, Float32Array.from(c.xTest)))
@@ -215,67 +218,75 @@ test('σ estimated on training and recalibrated on validation gives nominal cove
   for (const l of m.levels) assert.ok(Math.abs(l.coverage - l.level) < 0.025, `coverage ${l.coverage} at ${l.level}`)
 })
 
-test('dual form (band narrower than the rows): the variance equals a direct float64 inverse, and it reloads', async () => {
-  // 90 rows < 150 features, so the kernel's band (32) is a true band; attribute 1 misses 15 labels.
-  const n = 90
-  const d = 150
-  const rng = new Rng(21)
-  const x = Float32Array.from({ length: n * d }, () => (rng.float() < 0.3 ? rng.normal() : 0))
-  const y = new Float32Array(n * 2)
-  for (let i = 0; i < n; i++) {
-    y[i * 2] = x[i * d] + 0.5 * rng.normal()
-    y[i * 2 + 1] = i % 7 === 3 || i < 2 ? Number.NaN : x[i * d + 1] - x[i * d + 2] + rng.normal()
-  }
-  const acc = await accumulateRidge(matrixSource(matrix(n, d, x), y, 2))
-  const fit = await fitRidge(acc, { alpha: 0.7 })
-  const u = await fitRidgeUncertainty(acc, fit)
-  assert.deepEqual(
-    u.spec.groups.map((g) => [g.form, g.rows, g.bandwidth]),
-    [
-      ['dual', 90, 32],
-      ['dual', 75, 32],
-    ],
-  )
-  const m = 6
-  const xTest = Float32Array.from({ length: m * d }, (_, i) => (i < 2 * d ? x[i] : rng.normal()))
-  const h = await u.leverage(matrix(m, d, xTest))
-  for (let a = 0; a < 2; a++) {
-    const rows = Array.from({ length: n }, (_, i) => i).filter((i) => !Number.isNaN(y[i * 2 + a]))
-    const mean = new Float64Array(d)
-    for (const i of rows) for (let j = 0; j < d; j++) mean[j] += x[i * d + j] / rows.length
-    const A = new Float64Array(d * d)
-    for (const i of rows) {
-      for (let p = 0; p < d; p++) {
-        const xp = x[i * d + p] - mean[p]
-        if (xp === 0) continue
-        for (let q = 0; q < d; q++) A[p * d + q] += xp * (x[i * d + q] - mean[q])
-      }
+for (const form of ['dual', 'auto'] as const) {
+  test(`${form === 'dual' ? "'dual' (band narrower than the rows)" : "'auto' (eigen form from the kernel)"}: the variance equals a direct float64 inverse, and it reloads`, async () => {
+    // 90 rows < 150 features, so the kernel's band (32) is a true band; attribute 1 misses 15 labels.
+    const n = 90
+    const d = 150
+    const rng = new Rng(21)
+    const x = Float32Array.from({ length: n * d }, () => (rng.float() < 0.3 ? rng.normal() : 0))
+    const y = new Float32Array(n * 2)
+    for (let i = 0; i < n; i++) {
+      y[i * 2] = x[i * d] + 0.5 * rng.normal()
+      y[i * 2 + 1] = i % 7 === 3 || i < 2 ? Number.NaN : x[i * d + 1] - x[i * d + 2] + rng.normal()
     }
-    for (let p = 0; p < d; p++) A[p * d + p] += 0.7
-    const L = choleskyFactor(A, d)
-    let trace = 0
-    for (let r = 0; r < m; r++) {
-      const z = Float64Array.from({ length: d }, (_, j) => xTest[r * d + j] - mean[j])
-      const s = choleskySolve(L, d, z, 1)
-      let q = 1 / rows.length
-      for (let j = 0; j < d; j++) q += z[j] * s[j]
-      relClose(h[r * 2 + a], q, 1e-4, `leverage row ${r} attribute ${a}`)
-    }
-    // df = 1 + tr(C(C + αI)⁻¹) = 1 + d − α·tr((C + αI)⁻¹)
-    const inv = choleskySolve(
-      L,
-      d,
-      Float64Array.from({ length: d * d }, (_, i) => (i % (d + 1) === 0 ? 1 : 0)),
-      d,
+    const acc = await accumulateRidge(matrixSource(matrix(n, d, x), y, 2))
+    const fit = await fitRidge(acc, { alpha: 0.7 })
+    const u = await fitRidgeUncertainty(acc, fit, { form })
+    assert.deepEqual(
+      u.spec.groups.map((g) => [g.form, g.rows, g.bandwidth, g.exact]),
+      form === 'dual'
+        ? [
+            ['dual', 90, 32, true],
+            ['dual', 75, 32, true],
+          ]
+        : [
+            [undefined, 90, undefined, true],
+            [undefined, 75, undefined, true],
+          ],
     )
-    for (let j = 0; j < d; j++) trace += inv[j * d + j]
-    relClose(u.spec.attributes[a].df, 1 + d - 0.7 * trace, 1e-8, `df ${a}`)
-  }
-  const again = uncertaintyFromParams(JSON.parse(JSON.stringify(u.spec)), u.params, base(d))
-  assert.deepEqual(await again.attributeStd(matrix(m, d, xTest)), await u.attributeStd(matrix(m, d, xTest)))
-  const { 'ridge.0.band': _, ...noBand } = u.params
-  assert.throws(
-    () => uncertaintyFromParams(u.spec, noBand, base(d), 'models/x'),
-    /uncertainty\.safetensors.*ridge\.0\.band/,
-  )
-})
+    const m = 6
+    const xTest = Float32Array.from({ length: m * d }, (_, i) => (i < 2 * d ? x[i] : rng.normal()))
+    const h = await u.leverage(matrix(m, d, xTest))
+    for (let a = 0; a < 2; a++) {
+      const rows = Array.from({ length: n }, (_, i) => i).filter((i) => !Number.isNaN(y[i * 2 + a]))
+      const mean = new Float64Array(d)
+      for (const i of rows) for (let j = 0; j < d; j++) mean[j] += x[i * d + j] / rows.length
+      const A = new Float64Array(d * d)
+      for (const i of rows) {
+        for (let p = 0; p < d; p++) {
+          const xp = x[i * d + p] - mean[p]
+          if (xp === 0) continue
+          for (let q = 0; q < d; q++) A[p * d + q] += xp * (x[i * d + q] - mean[q])
+        }
+      }
+      for (let p = 0; p < d; p++) A[p * d + p] += 0.7
+      const L = choleskyFactor(A, d)
+      let trace = 0
+      for (let r = 0; r < m; r++) {
+        const z = Float64Array.from({ length: d }, (_, j) => xTest[r * d + j] - mean[j])
+        const s = choleskySolve(L, d, z, 1)
+        let q = 1 / rows.length
+        for (let j = 0; j < d; j++) q += z[j] * s[j]
+        relClose(h[r * 2 + a], q, 1e-4, `leverage row ${r} attribute ${a}`)
+      }
+      // df = 1 + tr(C(C + αI)⁻¹) = 1 + d − α·tr((C + αI)⁻¹)
+      const inv = choleskySolve(
+        L,
+        d,
+        Float64Array.from({ length: d * d }, (_, i) => (i % (d + 1) === 0 ? 1 : 0)),
+        d,
+      )
+      for (let j = 0; j < d; j++) trace += inv[j * d + j]
+      relClose(u.spec.attributes[a].df, 1 + d - 0.7 * trace, 1e-8, `df ${a}`)
+    }
+    const again = uncertaintyFromParams(JSON.parse(JSON.stringify(u.spec)), u.params, base(d))
+    assert.deepEqual(await again.attributeStd(matrix(m, d, xTest)), await u.attributeStd(matrix(m, d, xTest)))
+    const name = form === 'dual' ? 'ridge.0.band' : 'ridge.0.values'
+    const { [name]: _, ...missing } = u.params
+    assert.throws(
+      () => uncertaintyFromParams(u.spec, missing, base(d), 'models/x'),
+      (e: unknown) => e instanceof Error && e.message.includes(`uncertainty.safetensors: missing tensor "${name}"`),
+    )
+  })
+}

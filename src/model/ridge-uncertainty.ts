@@ -221,10 +221,14 @@ export class RidgeUncertainty {
     const k = this.attributes
     const proj = await this.project(x)
     const h = new Float64Array(n * k)
+    // Attributes of one pattern with the same α share the form (the dual's solve is the costly part).
+    const shared = new Map<string, Float64Array>()
     for (let a = 0; a < k; a++) {
       const { iso, group, rows, apply } = this.quadratic(a)
       const { p, z2 } = proj[group]
-      const u = apply(p, n)
+      const key = `${group}:${this.spec.attributes[a].alpha}`
+      const u = shared.get(key) ?? apply(p, n)
+      shared.set(key, u)
       const w = this.loaded[group].width
       for (let i = 0; i < n; i++) {
         let q = iso * z2[i]
