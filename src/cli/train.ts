@@ -128,7 +128,7 @@ export function registerTrainCommand(program: Command): void {
     )
     .option(
       '--merge-weight-decay <x>',
-      `learned merge: decoupled weight decay, pulls toward the starting weights (default ${MERGE_FIT_DEFAULTS.weightDecay})`,
+      `learned merge: decoupled weight decay, pulls toward equal weights (default ${MERGE_FIT_DEFAULTS.weightDecay})`,
       numberFlag('--merge-weight-decay', 0),
     )
     .option(
