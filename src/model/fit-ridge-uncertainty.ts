@@ -29,12 +29,13 @@ import {
 
 export interface RidgeUncertaintyOptions {
   /**
-   * 'auto': where a pattern has at most `rank` labelled rows, fewer than features, kept in memory
-   * and every α > 0, the exact eigen form is built from the rows×rows kernel (fast); otherwise
-   * the leading `rank` eigenpairs by subspace iteration on the d×d Gram (exact only when rows ≤ rank).
-   * 'eigen': always the latter. 'dual': the banded-kernel form (ridge-uncertainty.ts), exact for
-   * any rows < features, storing rows·d values; its fit took ~3.2 s per missing-label pattern at
-   * d = 4096, 1,179 rows (load 7), and scoring costs O(rows·bandwidth) per row per α in TypeScript.
+   * 'auto': for a pattern with fewer labelled rows than features, kept in memory, and every α > 0,
+   * the eigen form comes from the rows×rows kernel (exact when rows ≤ rank; ~20x faster than the
+   * Gram's at d = 4096); otherwise the leading `rank` eigenpairs of the d×d Gram by subspace
+   * iteration (exact only when rows ≤ rank). 'eigen': always the latter. 'dual': the banded-kernel
+   * form (ridge-uncertainty.ts), exact for any rows < features but storing rows·d values; its fit
+   * took ~3.2 s per missing-label pattern at d = 4096, 1,179 rows (load 7), and scoring costs
+   * O(rows·bandwidth) per row per α in TypeScript.
    */
   form?: 'auto' | 'eigen' | 'dual'
   /**
@@ -126,9 +127,9 @@ export async function fitRidgeUncertainty(
     }
     // 'auto' with rows ≤ rank: the exact eigen form from the rows×rows kernel, ~d/rows times cheaper
     // than the subspace iteration on the d×d Gram (and the same storage). Else the subspace iteration.
-    const fromKernel = canDual && rows <= o.rank
+    const fromKernel = canDual && o.form === 'auto'
     const { n, mean, eig, exact } = fromKernel
-      ? await kernelEigen(kept, train, attrs[0])
+      ? await kernelEigen(kept, train, attrs[0], o)
       : await gramEigen(train, attrs[0], o)
     const width = eig.values.length
     const tail = exact ? 0 : eig.tail
@@ -244,28 +245,47 @@ async function gramEigen(train: RidgeAccumulator, a: number, o: Required<RidgeUn
 }
 
 /**
- * The exact eigen form from the kernel: K = V·diag(λ)·Vᵀ gives C's eigenpairs (λⱼ, X̃ᵀvⱼ/√λⱼ).
- * Eigenvalues at rounding level (≤ m·2⁻⁵²·λ_max; the centring makes one exactly 0) are left out:
- * their directions carry nothing of C, so the isotropic 1/α term is their exact value.
+ * The eigen form from the rows×rows kernel: K = V·diag(λ)·Vᵀ gives C's eigenpairs (λⱼ, X̃ᵀvⱼ/√λⱼ),
+ * at m²·d for K instead of m·d² for the Gram, and m×m eigenproblems instead of d×d ones.
+ * - rows ≤ rank: all of K (eigenSym), exact. Eigenvalues at rounding level (≤ m·2⁻⁵²·λ_max; the
+ *   centring makes one exactly 0) are left out: their directions carry nothing of C, so the
+ *   isotropic 1/α term is their exact value.
+ * - rows > rank: the leading `rank` pairs of K by the same subspace iteration as on the Gram
+ *   (top-eigen.ts), the rest summarized by its mean over C's d − rank other directions.
  */
-async function kernelEigen(kept: KeptRows, train: RidgeAccumulator, a: number) {
+async function kernelEigen(kept: KeptRows, train: RidgeAccumulator, a: number, o: Required<RidgeUncertaintyOptions>) {
   const d = train.dim
   const { m, mean, xc, K } = await centredKernel(kept, train, a)
-  const { values, vectors } = eigenSym(K, m)
-  const cutoff = Math.max(0, values[m - 1] ?? 0) * m * 2 ** -52
-  const keep: number[] = []
-  for (let j = m - 1; j >= 0; j--) if (values[j] > cutoff) keep.push(j)
+  let trace = 0
+  for (let i = 0; i < m; i++) trace += K[i * m + i]
+  let pairs: { value: number; vector: Float64Array }[]
+  const exact = m <= o.rank
+  if (exact) {
+    const { values, vectors } = eigenSym(K, m)
+    const cutoff = Math.max(0, values[m - 1] ?? 0) * m * 2 ** -52
+    pairs = []
+    for (let j = m - 1; j >= 0; j--) {
+      if (values[j] > cutoff) pairs.push({ value: values[j], vector: vectors.subarray(j * m, j * m + m) })
+    }
+  } else {
+    const top = await topEigen(K, m, o.rank, o.iterations)
+    pairs = Array.from(top.values, (value, j) => ({ value, vector: top.vectors.subarray(j * m, j * m + m) }))
+    pairs = pairs.filter((p) => p.value > 0)
+  }
   // All rows alike: C = 0, and one zero pair keeps the tensors non-empty.
-  const r = Math.max(1, keep.length)
+  const r = Math.max(1, pairs.length)
   // Rows of W [r, m]: vⱼ/√λⱼ, descending; U = W·X̃ [r, d].
   const W = new Float64Array(r * m)
-  keep.forEach((j, t) => {
-    const s = 1 / Math.sqrt(values[j])
-    for (let i = 0; i < m; i++) W[t * m + i] = vectors[j * m + i] * s
+  pairs.forEach((p, t) => {
+    const s = 1 / Math.sqrt(p.value)
+    for (let i = 0; i < m; i++) W[t * m + i] = p.vector[i] * s
   })
   const U = (await gemm({ rows: r, cols: m, data: W }, { rows: m, cols: d, data: xc })).data
-  const eig = { values: Float64Array.from({ length: r }, (_, t) => values[keep[t]] ?? 0), vectors: U, tail: 0 }
-  return { n: m, mean, eig, exact: true }
+  const values = Float64Array.from({ length: r }, (_, t) => pairs[t]?.value ?? 0)
+  let keptSum = 0
+  for (const v of values) keptSum += v
+  const tail = exact ? 0 : Math.max(0, trace - keptSum) / (d - r)
+  return { n: m, mean, eig: { values, vectors: U, tail }, exact }
 }
 
 /** tr((B + αI)⁻¹) = Σⱼ ‖L⁻¹eⱼ‖² for the banded Cholesky factor L: O(m²·bandwidth). */
