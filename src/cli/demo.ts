@@ -58,8 +58,8 @@ export function registerDemoCommand(program: Command): void {
         dataOptions: data.dataOptions,
         split: { valFraction: 0.1, testFraction: 0.2, seed: f.seed },
         head: 'ridge',
-        // The eigen form of the predictive std costs ~24 s at d = 4096 on these 1,194 rows (4 s without):
-        // the demo shows ranking, not std, so it skips it until that fit is faster.
+        // The predictive std's fit costs ~7 s at d = 4096 on these 1,194 rows (five missing-label
+        // patterns; README "How sure a reward is"), more than the whole demo: it shows ranking, not std.
         uncertainty: false,
         cacheDir: join(f.dir, 'cache'),
         onProgress: progress?.onProgress ?? null,
