@@ -5,7 +5,7 @@
  * the same bytes.
  */
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -13,6 +13,7 @@ import { DEMO_ATTRIBUTES } from '../../src/demo/rubric.ts'
 import { demoDataOptions, writeDemoDataset } from '../../src/demo/write.ts'
 import type { EnsembleUncertainty } from '../../src/model/ensemble-uncertainty.ts'
 import { loadRewardModel } from '../../src/model/load-model.ts'
+import { selectFromPool } from '../../src/pipeline/select-pool.ts'
 import { trainRewardModel } from '../../src/pipeline/train-reward-model.ts'
 
 test('--ensemble 3 --bootstrap: mean of the members, spread as std, one folder that reloads and retrains bit for bit', async () => {
@@ -52,6 +53,15 @@ test('--ensemble 3 --bootstrap: mean of the members, spread as std, one folder t
     assert.ok(metrics.test?.intervals?.reward, 'train reports test coverage')
     const loaded = await loadRewardModel(join(dir, 'a'))
     assert.deepEqual(await loaded.score(pairs), s)
+    // select --strategy greedy works on an ensemble (it used to refuse), deterministically.
+    const pool = join(dir, 'pool.jsonl')
+    const replies = ['zzz qqq', 'zzz qqq!', 'zzz qqq?', 'Track it under Orders.', 'Sorry, we cannot help.', 'ok']
+    writeFileSync(pool, replies.map((r) => JSON.stringify({ prompt: 'Where is my order?', response: r })).join('\n'))
+    const select = () => selectFromPool(loaded, pool, { budget: 3, strategy: 'greedy', labelled: [] })
+    const first = await select()
+    assert.equal(first.picks.length, 3)
+    assert.match(first.picks[0].reason, /greedy pick/)
+    assert.deepEqual((await select()).picks, first.picks)
     await run('b')
     for (const f of ['head.safetensors', 'uncertainty.safetensors']) {
       assert.deepEqual(readFileSync(join(dir, 'b', f)), readFileSync(join(dir, 'a', f)), `${f} is bit-identical`)
