@@ -290,3 +290,30 @@ for (const form of ['dual', 'auto'] as const) {
     )
   })
 }
+
+test('the std fit is deterministic: the same rows give the same tensors, bit for bit, in every form', async () => {
+  const n = 60
+  const d = 80
+  const rng = new Rng(8)
+  const x = Float32Array.from({ length: n * d }, () => (rng.float() < 0.4 ? rng.normal() : 0))
+  const y = Float32Array.from({ length: n }, (_, i) => x[i * d] + rng.normal())
+  const fitOnce = async (options: { form: 'auto' | 'eigen' | 'dual'; rank?: number }) => {
+    const acc = await accumulateRidge(matrixSource(matrix(n, d, x), y, 1))
+    const u = await fitRidgeUncertainty(acc, await fitRidge(acc, { alpha: 0.3 }), options)
+    return { spec: u.spec, params: u.params }
+  }
+  // auto with rows ≤ rank (eigenSym of the kernel) and rows > rank (subspace iteration on it).
+  for (const o of [
+    { form: 'auto' },
+    { form: 'auto', rank: 16 },
+    { form: 'eigen', rank: 16 },
+    { form: 'dual' },
+  ] as const) {
+    const a = await fitOnce(o)
+    const b = await fitOnce(o)
+    assert.deepEqual(b.spec, a.spec, JSON.stringify(o))
+    for (const name of Object.keys(a.params)) {
+      assert.deepEqual(Buffer.from(b.params[name].data.buffer), Buffer.from(a.params[name].data.buffer), name)
+    }
+  }
+})
