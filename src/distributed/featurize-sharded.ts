@@ -16,6 +16,7 @@
 import { mkdir, rm, rmdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { Queue } from 'bullmq'
+import type { SideFeatures } from '../core/side-stats.ts'
 import { type DataOptions, resolveDataOptions } from '../data/options.ts'
 import { resolveSplitOptions, type Split, type SplitFiles, type SplitOptions } from '../data/split.ts'
 import { OptionError, RewardfitError } from '../errors.ts'
@@ -163,9 +164,13 @@ export async function featurizeSharded(options: FeaturizeShardedOptions): Promis
     if (stale.length > 0) warn(`removed ${stale.length} temporary file(s) of killed runs from ${o.out}`)
     const t0 = performance.now()
     // Each shard's rows go to a slice in the store as they are read; a shard already done needs none.
+    // (With side features a shard's partial depends on the whole training split: decided after the pass.)
     const plan = await planShards(source, o.shardRows, data, {
       storeDir,
-      keep: async (_s, shard) => !(await shardDone(storeDir, featurizer.fingerprint, shard)),
+      keep:
+        data.featureColumns.length > 0
+          ? undefined
+          : async (_s, shard) => !(await shardDone(storeDir, featurizer.fingerprint, shard)),
     })
     const planSeconds = (performance.now() - t0) / 1000
     if (plan.train.rows < 2)
@@ -182,7 +187,7 @@ export async function featurizeSharded(options: FeaturizeShardedOptions): Promis
       splits[s] = { rows: p.rows, shards: p.shards.length, reused: 0, manifest: null }
       total += p.rows
       for (const shard of p.shards) {
-        if (await shardDone(storeDir, featurizer.fingerprint, shard)) {
+        if (await shardDone(storeDir, featurizer.fingerprint, shard, plan.side)) {
           splits[s].reused++
           doneRows += shard.rows
           continue
@@ -196,6 +201,7 @@ export async function featurizeSharded(options: FeaturizeShardedOptions): Promis
           fingerprint: featurizer.fingerprint,
           storeDir,
           batchSize: o.featurizeBatchSize,
+          side: plan.side,
         }
         pending.push({ job, id: shardJobId(entryName(featurizer.fingerprint, shard.textDigest), shard.targetsDigest) })
       }
@@ -210,7 +216,14 @@ export async function featurizeSharded(options: FeaturizeShardedOptions): Promis
     }
     const runSeconds = (performance.now() - t1) / 1000
     for (const s of SPLITS)
-      splits[s].manifest = await writeSplitManifest(storeDir, plan[s], featurizer, data.targetColumns, o.shardRows)
+      splits[s].manifest = await writeSplitManifest(
+        storeDir,
+        plan[s],
+        featurizer,
+        data.targetColumns,
+        o.shardRows,
+        plan.side,
+      )
     // The slices were only the workers' input: every shard is in the store now.
     for (const s of SPLITS)
       for (const shard of plan[s].shards)
@@ -291,7 +304,7 @@ async function runOnQueue(
       await new Promise((ok) => setTimeout(ok, o.pollMs))
       const still: Pending[] = []
       for (const p of open) {
-        if (await shardDone(storeDir, p.job.fingerprint, p.job.shard)) {
+        if (await shardDone(storeDir, p.job.fingerprint, p.job.shard, p.job.side)) {
           finishedRows += p.job.shard.rows
           progress.shardsDone++
         } else still.push(p)
@@ -334,6 +347,7 @@ async function writeSplitManifest(
   featurizer: Featurizer,
   attributes: string[],
   shardRows: number,
+  side: SideFeatures | null,
 ): Promise<string | null> {
   if (p.rows === 0) return null
   return writeManifest(storeDir, {
@@ -347,7 +361,9 @@ async function writeSplitManifest(
     attributes: attributes.length,
     attributeNames: attributes,
     shardRows,
+    side,
     shards: p.shards.map((s) => ({
+      ...(s.sideDigest ? { sideDigest: s.sideDigest } : {}),
       entry: entryName(featurizer.fingerprint, s.textDigest),
       rows: s.rows,
       textDigest: s.textDigest,

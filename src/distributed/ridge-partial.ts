@@ -13,8 +13,11 @@
  *   await writeRidgePartial(store)                 // after the shard's entry is built
  *   const p = await readRidgePartial(store)        // { sums, missingRows }
  */
+import { createHash } from 'node:crypto'
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
+import { appendColumns } from '../core/append-columns.ts'
+import type { SideFeatures } from '../core/side-stats.ts'
 import { RewardfitError } from '../errors.ts'
 import { killPoint } from '../kill-point.ts'
 import { RidgeAccumulator, type RidgePartialSums } from '../linalg/ridge-accumulator.ts'
@@ -25,7 +28,31 @@ const MAGIC = 'RFRIDGE1'
 /** Rows per product while summing a shard: the same as accumulateRidge's, so a one-shard store sums alike. */
 export const PARTIAL_CHUNK_ROWS = 4096
 
-export const partialFile = (targetsDigest: string) => `ridge-${targetsDigest}.partial`
+/**
+ * The partial's file name. With side features (--features) the sums are over [x, z], z the shard's
+ * standardized side columns, and the name carries `sideKey`: the training statistics and the
+ * shard's raw side values, so a partial is only ever used with the very columns it summed.
+ */
+export const partialFile = (targetsDigest: string, sideKey?: string | null) =>
+  `ridge-${targetsDigest}${sideKey ? `-s${sideKey}` : ''}.partial`
+
+/** Digest of raw side values (float64 bytes, row-major): of one shard's rows. */
+export const sideDigest = (raw: Float64Array) =>
+  createHash('sha256')
+    .update(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength))
+    .digest('hex')
+    .slice(0, 16)
+
+/** The key of a shard's side partial: the training split's statistics and the shard's raw values' digest. */
+export const sideKey = (side: SideFeatures, shardSideDigest: string) =>
+  createHash('sha256').update(JSON.stringify(side)).update(shardSideDigest).digest('hex').slice(0, 16)
+
+/** A shard's side columns for its partial: standardized values [rows, m] and the partial's key. */
+export interface PartialSide {
+  z: Float32Array
+  m: number
+  key: string
+}
 
 /** The targets digest of an open entry (its targets file is targets-<digest>.f32). */
 export const targetsDigestOf = (store: FeatureStore) =>
@@ -37,16 +64,22 @@ export interface RidgePartial {
   missingRows: number[]
 }
 
-export async function hasRidgePartial(store: { path: string }, targetsDigest: string): Promise<boolean> {
-  return (await stat(join(store.path, partialFile(targetsDigest))).catch(() => undefined)) !== undefined
+export async function hasRidgePartial(
+  store: { path: string },
+  targetsDigest: string,
+  key: string | null = null,
+): Promise<boolean> {
+  return (await stat(join(store.path, partialFile(targetsDigest, key))).catch(() => undefined)) !== undefined
 }
 
-/** Sums the shard's rows and writes the partial atomically; returns it. */
-export async function writeRidgePartial(store: FeatureStore): Promise<RidgePartial> {
-  const acc = new RidgeAccumulator(store.dim, store.attributes, { keepAllValues: 0 })
+/** Sums the shard's rows (with its side columns appended, if any) and writes the partial atomically; returns it. */
+export async function writeRidgePartial(store: FeatureStore, side: PartialSide | null = null): Promise<RidgePartial> {
+  const source = side ? appendColumns(store, side.z, side.m) : store
+  const dim = source.dim
+  const acc = new RidgeAccumulator(dim, store.attributes, { keepAllValues: 0 })
   const missingRows: number[] = []
   const k = store.attributes
-  for await (const b of store.chunks(PARTIAL_CHUNK_ROWS)) {
+  for await (const b of source.chunks(PARTIAL_CHUNK_ROWS)) {
     for (let i = 0; i < b.x.rows; i++) {
       for (let a = 0; a < k; a++) {
         if (Number.isNaN(b.y[i * k + a])) {
@@ -58,7 +91,7 @@ export async function writeRidgePartial(store: FeatureStore): Promise<RidgeParti
     await acc.add(b)
   }
   const sums = await acc.partialSums()
-  const header = Buffer.from(JSON.stringify({ rows: sums.rows, dim: store.dim, attributes: k, missingRows }))
+  const header = Buffer.from(JSON.stringify({ rows: sums.rows, dim, attributes: k, missingRows }))
   const head = Buffer.alloc(MAGIC.length + 4)
   head.write(MAGIC, 0, 'latin1')
   head.writeUInt32LE(header.length, MAGIC.length)
@@ -70,7 +103,7 @@ export async function writeRidgePartial(store: FeatureStore): Promise<RidgeParti
   try {
     await writeFile(tmp, Buffer.concat(parts), { flush: true })
     killPoint('shard:partial-written')
-    await rename(tmp, join(store.path, partialFile(digest)))
+    await rename(tmp, join(store.path, partialFile(digest, side?.key)))
   } catch (e) {
     await rm(tmp, { force: true })
     throw e
@@ -78,15 +111,22 @@ export async function writeRidgePartial(store: FeatureStore): Promise<RidgeParti
   return { sums, missingRows }
 }
 
-export async function readRidgePartial(store: FeatureStore): Promise<RidgePartial> {
-  const file = join(store.path, partialFile(targetsDigestOf(store)))
+/** A shard's partial; `side` = its side columns' key and count when the run has --features. */
+export async function readRidgePartial(
+  store: FeatureStore,
+  side: { key: string; m: number } | null = null,
+): Promise<RidgePartial> {
+  const file = join(store.path, partialFile(targetsDigestOf(store), side?.key))
   let buf: Buffer
   try {
     buf = await readFile(file)
   } catch (e) {
-    throw new RewardfitError(`ridge partial ${file} is missing; run rewardfit featurize again to rebuild it`, {
-      cause: e,
-    })
+    throw new RewardfitError(
+      side
+        ? `ridge partial ${file} for these side features is missing; run rewardfit featurize again with the same --features (and data, split and backbone flags)`
+        : `ridge partial ${file} is missing; run rewardfit featurize again to rebuild it`,
+      { cause: e },
+    )
   }
   const bad = (why: string) =>
     new RewardfitError(`ridge partial ${file} ${why}; delete it and run rewardfit featurize again`)
@@ -99,7 +139,7 @@ export async function readRidgePartial(store: FeatureStore): Promise<RidgePartia
   } catch {
     throw bad('has an unreadable header')
   }
-  const d = store.dim
+  const d = store.dim + (side?.m ?? 0)
   const k = store.attributes
   if (h.rows !== store.rows || h.dim !== d || h.attributes !== k) throw bad(`does not match its entry (${h.rows} rows)`)
   let off = at + hlen + ((8 - ((at + hlen) % 8)) % 8)

@@ -9,12 +9,13 @@
  *   const r = await runShard(job, featurizer)   // { entry: '3fa…-9bc…', rows: 1000, reused: false }
  */
 import { join } from 'node:path'
+import { type SideFeatures, standardizedRows } from '../core/side-stats.ts'
 import type { Split } from '../data/split.ts'
 import { DataError, RewardfitError } from '../errors.ts'
 import type { Featurizer, FeaturizerSpec } from '../featurize/featurizer.ts'
 import { buildFeatureStore, entryName } from '../store/build-store.ts'
 import { type FeatureStore, openFeatureStore } from '../store/feature-store.ts'
-import { hasRidgePartial, writeRidgePartial } from './ridge-partial.ts'
+import { hasRidgePartial, type PartialSide, sideDigest, sideKey, writeRidgePartial } from './ridge-partial.ts'
 import type { ShardPlanEntry, ShardSource } from './shard-plan.ts'
 import { inputPosition, type OpenSlice, openSlice, SLICE_DIR } from './shard-slice.ts'
 import { removeStoreTemps } from './store-temps.ts'
@@ -32,6 +33,8 @@ export interface ShardJob {
   /** The store folder (absolute; every worker writes there). */
   storeDir: string
   batchSize: number
+  /** Side features (--features): the training split's statistics the partial standardizes with. */
+  side?: SideFeatures | null
 }
 
 export interface ShardResult {
@@ -45,10 +48,19 @@ export interface ShardResult {
 export const shardLabel = (j: Pick<ShardJob, 'split' | 'shard' | 'shardCount'>) =>
   `${j.split} shard ${j.shard.index + 1}/${j.shardCount} (rows ${j.shard.start}-${j.shard.start + j.shard.rows - 1})`
 
-/** Whether a shard is finished on disk: its entry with these labels, and its partial. */
-export async function shardDone(storeDir: string, fingerprint: string, shard: ShardPlanEntry): Promise<boolean> {
+/** The key of a shard's partial with side features (null without). */
+export const shardSideKey = (shard: ShardPlanEntry, side: SideFeatures | null | undefined) =>
+  side && shard.sideDigest ? sideKey(side, shard.sideDigest) : null
+
+/** Whether a shard is finished on disk: its entry with these labels, and its partial (for these side features). */
+export async function shardDone(
+  storeDir: string,
+  fingerprint: string,
+  shard: ShardPlanEntry,
+  side: SideFeatures | null = null,
+): Promise<boolean> {
   const path = join(storeDir, entryName(fingerprint, shard.textDigest))
-  if (!(await hasRidgePartial({ path }, shard.targetsDigest))) return false
+  if (!(await hasRidgePartial({ path }, shard.targetsDigest, shardSideKey(shard, side)))) return false
   try {
     const s = await openFeatureStore(path, shard.targetsDigest)
     await s.close()
@@ -71,7 +83,8 @@ export async function runShard(
   const entry = entryName(featurizer.fingerprint, job.shard.textDigest)
   // What a killed worker left of this shard (or anywhere at the top of the store) goes first.
   await removeStoreTemps(job.storeDir, [entry])
-  if (await shardDone(job.storeDir, job.fingerprint, job.shard)) return { entry, rows: job.shard.rows, reused: true }
+  if (await shardDone(job.storeDir, job.fingerprint, job.shard, job.side))
+    return { entry, rows: job.shard.rows, reused: true }
   // The plan already knows the digests: open the entry if it is there, else build it in one pass.
   let store = await openFeatureStore(join(job.storeDir, entry), job.shard.targetsDigest).catch(() => null)
   if (store && store.rows !== job.shard.rows) {
@@ -79,11 +92,20 @@ export async function runShard(
     store = null
   }
   const slice = job.shard.slice ? openSlice(join(job.storeDir, SLICE_DIR, job.shard.slice)) : null
+  const m = job.side?.columns.length ?? 0
+  const sideRaw: number[] = []
+  // The side values come along with the rows the entry is built from (or on their own if it exists).
+  async function* rows() {
+    if (!slice)
+      throw new RewardfitError(`${shardLabel(job)}: the job names no slice of rows; run rewardfit featurize again`)
+    for await (const r of slice.rows()) {
+      if (m > 0) sideRaw.push(...(r.features ?? []))
+      yield r
+    }
+  }
   try {
     if (!store) {
-      if (!slice)
-        throw new RewardfitError(`${shardLabel(job)}: the job names no slice of rows; run rewardfit featurize again`)
-      store = await buildFeatureStore(featurizer, slice.rows(), {
+      store = await buildFeatureStore(featurizer, rows(), {
         dir: job.storeDir,
         batchSize: job.batchSize,
         attributes: job.source.data.targetColumns,
@@ -96,7 +118,12 @@ export async function runShard(
   try {
     checkDigests(job, store)
     try {
-      await writeRidgePartial(store)
+      let side: PartialSide | null = null
+      if (job.side && m > 0) {
+        if (sideRaw.length === 0) for await (const _ of rows());
+        side = partialSide(job, job.side, Float64Array.from(sideRaw))
+      }
+      await writeRidgePartial(store, side)
     } catch (e) {
       throw atInputRow(e, job, slice)
     }
@@ -104,6 +131,17 @@ export async function runShard(
     await store.close()
   }
   return { entry, rows: job.shard.rows, reused: false }
+}
+
+/** The shard's standardized side columns, checked against the plan. */
+function partialSide(job: ShardJob, side: SideFeatures, raw: Float64Array): PartialSide {
+  const m = side.columns.length
+  if (raw.length !== job.shard.rows * m || sideDigest(raw) !== job.shard.sideDigest)
+    throw new DataError(
+      `${shardLabel(job)}: the side features (${side.columns.join(', ')}) of slice ${job.shard.slice} differ from the plan; run rewardfit featurize again`,
+      { file: job.storeDir },
+    )
+  return { z: standardizedRows(side, raw), m, key: sideKey(side, job.shard.sideDigest as string) }
 }
 
 /**

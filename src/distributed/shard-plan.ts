@@ -9,6 +9,8 @@
  *   const plan = await planShards(source, 1000, data, { storeDir: 'store' })
  *   plan.train.shards[2]   // { index: 2, start: 2000, rows: 1000, textDigest: '…', targetsDigest: '…', slice: '…jsonl' }
  */
+import { createHash, type Hash } from 'node:crypto'
+import { type SideFeatures, sideFeatureStats } from '../core/side-stats.ts'
 import type { DataOptions } from '../data/options.ts'
 import { readRatingSplits, type Split, type SplitFiles, type SplitOptions } from '../data/split.ts'
 import { ContentHasher } from '../store/content-hash.ts'
@@ -18,7 +20,10 @@ import { SliceWriter } from './shard-slice.ts'
 export interface ShardSource {
   /** Local files, as absolute paths the workers can read too. */
   files: SplitFiles
-  data: Omit<DataOptions, 'onWarning' | 'onSkip'> & { targetColumns: string[] }
+  data: Omit<DataOptions, 'onWarning' | 'onSkip' | 'featureColumns'> & {
+    targetColumns: string[]
+    featureColumns?: string[]
+  }
   split: Required<SplitOptions>
 }
 
@@ -31,6 +36,8 @@ export interface ShardPlanEntry {
   targetsDigest: string
   /** The shard's rows in the store's work area (SLICE_DIR), when the plan wrote slices. */
   slice?: string
+  /** With side features: the digest of the shard's raw side values (ridge-partial.ts sideDigest). */
+  sideDigest?: string
 }
 
 export interface SplitPlan {
@@ -39,6 +46,9 @@ export interface SplitPlan {
   targetsDigest: string
   shards: ShardPlanEntry[]
 }
+
+/** Per split, plus the side-feature statistics of the training split (null without --features). */
+export type ShardPlan = Record<Split, SplitPlan> & { side: SideFeatures | null }
 
 export const SPLITS: readonly Split[] = ['train', 'val', 'test']
 
@@ -52,11 +62,16 @@ export async function planShards(
   shardRowCount: number,
   data: DataOptions = source.data,
   slices: { storeDir: string; keep?: (split: Split, shard: ShardPlanEntry) => Promise<boolean> } | null = null,
-): Promise<Record<Split, SplitPlan>> {
+): Promise<ShardPlan> {
   const attributes = source.data.targetColumns
+  const sideColumns = source.data.featureColumns ?? []
+  const m = sideColumns.length
+  // The training split's side values, for the statistics every split is standardized with.
+  const trainSide: number[] = []
   interface Acc {
     split: ContentHasher
     shard: ContentHasher | null
+    sideHash: Hash | null
     writer: SliceWriter | null
     files: string[]
     plan: SplitPlan
@@ -67,6 +82,7 @@ export async function planShards(
     acc[s] = {
       split: new ContentHasher(attributes),
       shard: null,
+      sideHash: null,
       writer: null,
       files: f === undefined ? [] : [f].flat(),
       plan: { rows: 0, textDigest: '', targetsDigest: '', shards: [] },
@@ -86,11 +102,13 @@ export async function planShards(
       textDigest: a.shard.textDigest(),
       targetsDigest: a.shard.targetsDigest(),
     }
+    if (a.sideHash) entry.sideDigest = a.sideHash.digest('hex').slice(0, 16)
+    a.sideHash = null
     if (a.writer) {
       const w = a.writer
       a.writer = null
       if (slices?.keep && !(await slices.keep(s, entry))) await w.abort()
-      else entry.slice = await w.finish(entry.textDigest, entry.targetsDigest)
+      else entry.slice = await w.finish(entry.textDigest, entry.targetsDigest, entry.sideDigest)
     }
     p.shards.push(entry)
     a.shard = null
@@ -104,6 +122,12 @@ export async function planShards(
       if (!a.shard) {
         a.shard = new ContentHasher(attributes)
         if (slices) a.writer = await SliceWriter.create(slices.storeDir, a.files)
+        if (m > 0) a.sideHash = createHash('sha256')
+      }
+      if (m > 0) {
+        const f = e.features as Float64Array
+        a.sideHash?.update(new Uint8Array(f.buffer, f.byteOffset, f.byteLength))
+        if (e.split === 'train') for (let j = 0; j < m; j++) trainSide.push(f[j])
       }
       a.shard.add(pair, t)
       a.split.add(pair, t)
@@ -111,7 +135,7 @@ export async function planShards(
       a.plan.rows++
       if (a.shard.rows === shardRowCount) await closeShard(e.split)
     }
-    const out = {} as Record<Split, SplitPlan>
+    const out = { side: m > 0 ? sideFeatureStats(sideColumns, Float64Array.from(trainSide)) : null } as ShardPlan
     for (const s of SPLITS) {
       await closeShard(s)
       out[s] = { ...acc[s].plan, textDigest: acc[s].split.textDigest(), targetsDigest: acc[s].split.targetsDigest() }

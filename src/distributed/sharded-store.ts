@@ -12,14 +12,16 @@
  */
 import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { appendColumns } from '../core/append-columns.ts'
 import type { Batch, BatchSource } from '../core/batch-source.ts'
+import { type SideFeatures, standardizedRows } from '../core/side-stats.ts'
 import { RewardfitError } from '../errors.ts'
 import type { FeaturizerSpec } from '../featurize/featurizer.ts'
 import { RidgeAccumulator } from '../linalg/ridge-accumulator.ts'
 import { tempTag } from '../stale-temps.ts'
 import { digestRows, entryName, type RowSource } from '../store/build-store.ts'
 import { type FeatureStore, openFeatureStore } from '../store/feature-store.ts'
-import { readRidgePartial } from './ridge-partial.ts'
+import { readRidgePartial, sideDigest, sideKey } from './ridge-partial.ts'
 
 export const MANIFEST_FORMAT_VERSION = 1
 
@@ -29,6 +31,8 @@ export interface ShardRef {
   rows: number
   textDigest: string
   targetsDigest: string
+  /** With side features: the digest of the shard's raw side values. */
+  sideDigest?: string
 }
 
 export interface ShardManifest {
@@ -43,6 +47,8 @@ export interface ShardManifest {
   attributes: number
   attributeNames: string[] | null
   shardRows: number
+  /** Side features (--features) the partials include: columns and training-split statistics. */
+  side?: SideFeatures | null
   shards: ShardRef[]
   createdAt: string
 }
@@ -149,13 +155,20 @@ export class ShardedFeatureStore implements BatchSource {
    * The exact ridge statistics: each shard's partial sums added in shard order (float64), its
    * missing-label rows read back from its features. Deterministic whoever wrote the partials.
    */
-  async ridgeStatistics(): Promise<RidgeAccumulator> {
-    const acc = new RidgeAccumulator(this.dim, this.attributes)
-    for (const shard of this.shards) {
-      const p = await readRidgePartial(shard)
-      const missing = await shard.read(p.missingRows)
+  async ridgeStatistics(side: { stats: SideFeatures; raw: Float64Array } | null = null): Promise<RidgeAccumulator> {
+    const m = side?.stats.columns.length ?? 0
+    if (side && side.raw.length !== this.rows * m)
+      throw new RangeError(`side features: ${side.raw.length} values for ${this.rows} rows x ${m}`)
+    const acc = new RidgeAccumulator(this.dim + m, this.attributes)
+    for (const [s, shard] of this.shards.entries()) {
+      // With side features (--features) each shard's partial summed [x, z]; its key says which z.
+      const raw = side?.raw.subarray(this.offsets[s] * m, this.offsets[s + 1] * m)
+      const source = side && raw ? appendColumns(shard, standardizedRows(side.stats, raw), m) : shard
+      const key = side && raw ? { key: sideKey(side.stats, sideDigest(raw)), m } : null
+      const p = await readRidgePartial(shard, key)
+      const missing = await source.read(p.missingRows)
       await acc.addPartial(p.sums, missing, async () => {
-        const all = await shard.read(Array.from({ length: shard.rows }, (_, i) => i))
+        const all = await source.read(Array.from({ length: shard.rows }, (_, i) => i))
         return { x: all.x.data as Float32Array, y: all.y }
       })
     }

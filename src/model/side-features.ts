@@ -8,32 +8,12 @@
  *   const f = withSideFeatures(backbone, { columns: ['model_scores'], mean: [0.4], std: [0.2] })
  *   await f.featurize([{ prompt: 'x', response: 'y', features: [0.6] }])   // [...backbone(x, y), 1]
  */
+import { type SideFeatures, sideFeatureStats, standardizedRows, standardizeInto } from '../core/side-stats.ts'
 import { RewardfitError } from '../errors.ts'
 import type { Featurizer, TextPair } from '../featurize/featurizer.ts'
 
-export interface SideFeatures {
-  /** Column names, in vector order. */
-  columns: string[]
-  /** Training-split mean and standard deviation per column (std 1 for a constant column). */
-  mean: number[]
-  std: number[]
-}
-
-/** Mean and std (population) per column of a [n, m] row-major matrix; std 0 becomes 1. */
-export function sideFeatureStats(columns: string[], values: Float64Array): SideFeatures {
-  const m = columns.length
-  const n = m === 0 ? 0 : values.length / m
-  const mean = new Array<number>(m).fill(0)
-  const std = new Array<number>(m).fill(0)
-  for (let i = 0; i < n; i++) for (let f = 0; f < m; f++) mean[f] += values[i * m + f] / n
-  for (let i = 0; i < n; i++) for (let f = 0; f < m; f++) std[f] += (values[i * m + f] - mean[f]) ** 2 / n
-  return { columns: [...columns], mean, std: std.map((v) => (v > 0 ? Math.sqrt(v) : 1)) }
-}
-
-/** Writes the standardized side features of `raw` ([m]) into out[offset, offset + m). */
-export function standardizeInto(side: SideFeatures, raw: ArrayLike<number>, out: Float32Array, offset: number): void {
-  for (let f = 0; f < side.columns.length; f++) out[offset + f] = (raw[f] - side.mean[f]) / side.std[f]
-}
+export type { SideFeatures }
+export { sideFeatureStats, standardizedRows, standardizeInto }
 
 /** Throws unless every row of `batch` carries the model's side features, as finite numbers in column order. */
 export function checkSideFeatures(side: SideFeatures, batch: readonly TextPair[]): void {

@@ -14,6 +14,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { appendColumns } from '../core/append-columns.ts'
 import { type BatchSource, matrixSource } from '../core/batch-source.ts'
 import { dataMappingOf } from '../data/mapping.ts'
 import { resolveDataOptions } from '../data/options.ts'
@@ -28,13 +29,14 @@ import { createFeaturizer, parseBackbone } from '../featurize/registry.ts'
 import { accumulateRidge, fitRidge } from '../fit/ridge.ts'
 import type { Head } from '../heads/head.ts'
 import { headFromParams } from '../heads/registry.ts'
+import type { RidgeAccumulator } from '../linalg/ridge-accumulator.ts'
 import { FORMAT_VERSION, type ModelConfig, type TargetStats } from '../model/config.ts'
 import { fitEnsembleUncertainty } from '../model/fit-ensemble-uncertainty.ts'
 import { fitRidgeUncertainty } from '../model/fit-ridge-uncertainty.ts'
 import type { LearnedMergeType, MergeFitReport } from '../model/merge/fit-merge.ts'
 import { RewardModel } from '../model/reward-model.ts'
 import { saveRewardModel } from '../model/save-model.ts'
-import { type SideFeatures, sideFeatureStats, standardizeInto, withSideFeatures } from '../model/side-features.ts'
+import { sideFeatureStats, standardizedRows, withSideFeatures } from '../model/side-features.ts'
 import type { Uncertainty } from '../model/uncertainty.ts'
 import { cachedFeatureStore, type StoreRow } from '../store/build-store.ts'
 import type { FeatureStore } from '../store/feature-store.ts'
@@ -45,7 +47,6 @@ import { evaluateSource, type PromptRows, type SplitMetrics } from './evaluate-s
 import { learnMergeOnSplits } from './learn-merge.ts'
 import { type ResolvedTrainModelOptions, resolveTrainModelOptions, type TrainRewardModelOptions } from './options.ts'
 import { pairSource, pairStores, type TrainingPair } from './pair-data.ts'
-import { appendColumns } from './side-columns.ts'
 import {
   evaluatePairSplits,
   fitCombined,
@@ -158,7 +159,16 @@ export async function trainRewardModel(options: TrainRewardModelOptions): Promis
     for (const split of SPLITS) {
       const store = stores[split]
       if (!store) continue
-      sources[split] = side ? appendColumns(store, standardizedSide(side, counts.sideFeatures[split]), m) : store
+      if (!side) {
+        sources[split] = store
+        continue
+      }
+      const raw = counts.sideFeatures[split]
+      const wide = appendColumns(store, standardizedRows(side, raw), m)
+      sources[split] = wide
+      // A sharded store's exact ridge sums its partials, which were made with these side columns.
+      if (store instanceof ShardedFeatureStore)
+        shardedRidge.set(wide, () => store.ridgeStatistics({ stats: side, raw }))
     }
     // The combined objective: pairs featurized like the ratings, then one head trained on both.
     if (side && o.objective === 'combined') {
@@ -321,14 +331,6 @@ async function countSplits(
   }
 }
 
-/** A split's raw side features ([rows, m]) standardized with the training statistics. */
-function standardizedSide(side: SideFeatures, raw: Float64Array): Float32Array {
-  const m = side.columns.length
-  const out = new Float32Array(raw.length)
-  for (let i = 0; i < raw.length / m; i++) standardizeInto(side, raw.subarray(i * m, (i + 1) * m), out, i * m)
-  return out
-}
-
 /** The rows of one split, replayable (the store reads them once to digest, once to featurize). */
 async function* splitRows(
   files: SplitFiles,
@@ -481,9 +483,14 @@ async function fitHead(
   }
 }
 
+/** Sources made of a sharded store plus side columns: their ridge statistics from the shards' partials. */
+const shardedRidge = new WeakMap<BatchSource, () => Promise<RidgeAccumulator>>()
+
 /** A sharded store sums its shards' partials (in shard order); a single entry is streamed. */
 const ridgeStatistics = (store: BatchSource) =>
-  store instanceof ShardedFeatureStore ? store.ridgeStatistics() : accumulateRidge(store)
+  store instanceof ShardedFeatureStore
+    ? store.ridgeStatistics()
+    : (shardedRidge.get(store)?.() ?? accumulateRidge(store))
 
 /**
  * Features up to IN_MEMORY_BYTES are loaded into memory: training then runs each epoch as one fused

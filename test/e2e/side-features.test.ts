@@ -107,4 +107,68 @@ describe('numeric side features (--features)', () => {
     const ok = await model.score([{ prompt: 'a', response: 'b', features: [0.2] }])
     assert.ok(Number.isFinite(ok.rewards[0]))
   })
+  it('featurize --features, then train --feature-store --features: the model of direct training', async () => {
+    const train = (name: string, extra: string[]) => {
+      const r = run([
+        'train',
+        '--data',
+        path('qe.tsv'),
+        ...common,
+        '--features',
+        'model_scores',
+        '--out',
+        path(name),
+        ...extra,
+      ])
+      assert.equal(r.code, 0, r.stderr)
+      return readFile(path(`${name}/head.safetensors`))
+    }
+    const featurize = (store: string, shardRows: number, features = ['--features', 'model_scores']) => {
+      const r = run([
+        'featurize',
+        '--data',
+        path('qe.tsv'),
+        ...common,
+        ...features,
+        '--shard-rows',
+        String(shardRows),
+        '--out',
+        path(store),
+      ])
+      assert.equal(r.code, 0, r.stderr)
+    }
+    const direct = await train('m-direct', [])
+    // One shard per split: the same partial sums as the direct path, to the bit.
+    featurize('store-one', 100_000)
+    assert.ok((await train('m-store-one', ['--feature-store', path('store-one')])).equals(direct))
+    const config = async (name: string) => JSON.parse(await readFile(path(`${name}/config.json`), 'utf8'))
+    assert.deepEqual((await config('m-store-one')).sideFeatures, (await config('m-direct')).sideFeatures)
+
+    // Several shards: the ridge sums the shards' [x, z] partials; only the float64 grouping differs.
+    featurize('store-shards', 40)
+    const sharded = await train('m-store-shards', ['--feature-store', path('store-shards')])
+    assert.ok((await train('m-store-shards-2', ['--feature-store', path('store-shards')])).equals(sharded))
+    const w = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset + 8 + b.readUInt32LE(0)))
+    const [p, q] = [w(direct), w(sharded)]
+    assert.equal(p.length, q.length)
+    assert.equal((await config('m-store-shards')).head.inputDim, 129)
+    for (let i = 0; i < p.length; i++) assert.ok(Math.abs(p[i] - q[i]) <= 1e-4 * (Math.abs(p[i]) + 1e-3), `weight ${i}`)
+
+    // A store featurized without --features has no partials for them: train says what to run.
+    featurize('store-plain', 40, [])
+    const r = run([
+      'train',
+      '--data',
+      path('qe.tsv'),
+      ...common,
+      '--features',
+      'model_scores',
+      '--feature-store',
+      path('store-plain'),
+      '--out',
+      path('m-x'),
+    ])
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /for these side features is missing; run rewardfit featurize again with the same --features/)
+  })
 })

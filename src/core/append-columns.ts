@@ -7,7 +7,7 @@
  *   const src = appendColumns(store, side, 2)   // src.dim === store.dim + 2
  */
 import { gatherRows, type Matrix } from '../compute/matrix.ts'
-import type { Batch, BatchSource } from '../core/batch-source.ts'
+import type { Batch, BatchSource } from './batch-source.ts'
 
 export function appendColumns(source: BatchSource, side: Float32Array, m: number): BatchSource {
   if (side.length !== source.rows * m) {
