@@ -225,3 +225,89 @@ test('train --merge gating: the printed val/test pair figures are those of the s
       `${key}: ${metrics.val.reward[key]} vs ${reward[key]}`,
     )
 })
+
+test('train --features --merge gating: the gate reads the backbone prompt vector; score and eval agree with train', async () => {
+  // `len` is a side column that `b` follows; the gate weighs a and b per prompt from the backbone alone.
+  const rated = topics.flatMap((t, i) =>
+    [0, 1, 2].flatMap((k) => [
+      { prompt: `About ${t} ${k}?`, response: `Here is how ${t} works.`, a: 4, b: 1 + (i % 2), len: 1 + (i % 2) },
+      {
+        prompt: `About ${t} ${k}?`,
+        response: `Long words ${'and more '.repeat(6)}`,
+        a: 0,
+        b: 3 + (k % 2),
+        len: 3 + (k % 2),
+      },
+      { prompt: `About ${t} ${k}?`, response: 'no', a: 1, b: 0, len: 0 },
+    ]),
+  )
+  const ratingsFile = join(dir, 'side-ratings.jsonl')
+  await writeFile(ratingsFile, rated.map((r) => JSON.stringify(r)).join('\n'))
+  const out = join(dir, 'gated-side')
+  const common = ['--data', ratingsFile, '--targets', 'a,b', '--scale', '0:4', '--features', 'len', '--quiet']
+  const flags = ['--pairs-from-ratings', '--merge', 'gating', '--merge-lr', '0.3', '--val-fraction', '0.25']
+  const r = cli('train', ...common, ...flags, '--out', out, '--json')
+  assert.equal(r.status, 0, r.stderr)
+  const { metrics } = JSON.parse(r.stdout)
+  const config = JSON.parse(await readFile(join(out, 'config.json'), 'utf8'))
+  assert.deepEqual(config.sideFeatures.columns, ['len'])
+  assert.equal(config.merge.type, 'gating')
+  // The heads read backbone + side column; the gate the backbone's vector of (prompt, "") only.
+  assert.equal(config.head.inputDim, config.merge.inputDim + 1)
+  const model = await loadRewardModel(out)
+  assert.equal(model.promptFeaturizer.dim, config.merge.inputDim)
+
+  // score: the file's len column goes to the heads, and the gate's weights differ from 1/2, 1/2.
+  const rowsFile = join(dir, 'side-rows.jsonl')
+  await writeFile(rowsFile, rated.map((x) => JSON.stringify(x)).join('\n'))
+  const ref = await model.score(rated.map((x) => ({ prompt: x.prompt, response: x.response, features: [x.len] })))
+  const weights = ref.weights as Float64Array
+  assert.ok(
+    weights.some((w) => Math.abs(w - 0.5) > 1e-3),
+    'the gate moved off the fixed weights',
+  )
+  const score = cli('score', '--model', out, '--data', rowsFile)
+  assert.equal(score.status, 0, score.stderr)
+  const scored = score.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+  assert.equal(scored.length, rated.length)
+  for (const [i, s] of scored.entries()) assert.ok(Math.abs(s.reward - ref.rewards[i]) < 1e-9, `row ${i}`)
+
+  // eval on the run's validation rows reports the figures train printed for them.
+  const data = resolveDataOptions({ targetColumns: ['a', 'b'], scale: '0:4', featureColumns: ['len'] })
+  const split = { valFraction: 0.25, testFraction: 0, seed: TRAIN_MODEL_DEFAULTS.seed }
+  const val: unknown[] = []
+  for await (const e of readRatingSplits({ train: ratingsFile }, data, split)) {
+    if (e.split !== 'val') continue
+    val.push({ prompt: e.prompt, response: e.response, a: e.targets[0], b: e.targets[1], len: e.features?.[0] })
+  }
+  assert.ok(val.length > 0)
+  const valFile = join(dir, 'side-val.jsonl')
+  await writeFile(valFile, val.map((x) => JSON.stringify(x)).join('\n'))
+  const e = cli('eval', '--model', out, '--data', valFile, '--json')
+  assert.equal(e.status, 0, e.stderr)
+  const evaluated = JSON.parse(e.stdout)
+  assert.equal(metrics.val.reward.n, val.length)
+  for (const key of ['pearson', 'l_rating']) {
+    assert.ok(
+      Math.abs(metrics.val.reward[key] - evaluated.reward[key]) < 1e-9,
+      `${key}: ${metrics.val.reward[key]} vs ${evaluated.reward[key]}`,
+    )
+    assert.ok(Math.abs(metrics.val.attributes.b[key] - evaluated.attributes.b[key]) < 1e-9, `b ${key}`)
+  }
+
+  // Pair files carry no side features: learning or evaluating on them says so, with the fix.
+  const pairsFile = join(dir, 'pairs.jsonl')
+  for (const args of [
+    ['merge', '--model', out, '--pairs', pairsFile, '--out', join(dir, 'gated-side-2')],
+    ['eval', '--model', out, '--pairs', pairsFile],
+    ['train', ...common, '--pairs-from-ratings', '--out', join(dir, 'side-bt')],
+  ]) {
+    const refused = cli(...args)
+    assert.notEqual(refused.status, 0, args[0])
+    assert.match(refused.stderr, /side features/)
+    assert.doesNotMatch(refused.stderr, /\n\s+at /)
+  }
+})

@@ -39,6 +39,9 @@ export interface PreferencePair {
   margin?: number
   /** Split group (e.g. a prompt id); undefined = the prompt text. */
   group?: string
+  /** Side features of each response (models trained with --features; pairs derived from ratings carry them). */
+  chosenFeatures?: ArrayLike<number>
+  rejectedFeatures?: ArrayLike<number>
 }
 
 /** Field names of a preference row; defaults are RewardBench's. */
@@ -199,8 +202,8 @@ function pairTextsFromRecord(
 export function pairTexts(p: PreferencePair): [TextPair, TextPair] {
   const base = p.messages ? { prompt: p.prompt, messages: p.messages } : { prompt: p.prompt }
   return [
-    { ...base, response: p.chosen },
-    { ...base, response: p.rejected },
+    { ...base, response: p.chosen, ...(p.chosenFeatures && { features: p.chosenFeatures }) },
+    { ...base, response: p.rejected, ...(p.rejectedFeatures && { features: p.rejectedFeatures }) },
   ]
 }
 

@@ -8,6 +8,7 @@
  *   s.chosen[0] > s.rejected[0]   // true when the model prefers the chosen response of pair 0
  */
 import type { RewardModel } from '../model/reward-model.ts'
+import { checkPairSideFeatures } from '../model/side-features.ts'
 import { type PreferencePair, pairTexts } from './preference-pair.ts'
 
 export interface WrongPair {
@@ -44,6 +45,11 @@ export async function scorePairs(
   let batch: PreferencePair[] = []
   const flush = async () => {
     if (batch.length === 0) return
+    checkPairSideFeatures(
+      model.config.sideFeatures,
+      batch,
+      'Evaluate it on ratings instead: eval --data FILE with those columns.',
+    )
     // Chosen and rejected of a pair go through the same call: [c0, r0, c1, r1, ...].
     const { rewards } = await model.score(batch.flatMap(pairTexts), options.batchSize)
     batch.forEach((p, i) => {

@@ -34,6 +34,14 @@ export async function loadRewardModel(dir: string, options: LoadModelOptions = {
       `the featurizer gives ${featurizer.dim} features but the head expects ${config.head.inputDim}; the backbone changed since training — retrain, or restore the original backbone`,
     )
   }
+  // The gate reads the backbone's vector of the prompt (no side features): its width must match.
+  const gateDim = merge.readsPrompt ? merge.spec.inputDim : undefined
+  if (gateDim !== undefined && gateDim !== backbone.dim) {
+    throw new ModelFolderError(
+      dir,
+      `config.json: the gating merge reads ${gateDim} prompt features but the backbone gives ${backbone.dim}; re-fit the merge (rewardfit merge) or restore the original backbone`,
+    )
+  }
   const uncertainty = config.uncertainty
     ? await loadUncertainty(dir, config.uncertainty, { head, targetStats: config.targetStats })
     : null

@@ -16,6 +16,7 @@ import type { Head } from '../heads/head.ts'
 import type { ModelConfig } from './config.ts'
 import { type Merge, mergeRewards } from './merge/merge.ts'
 import { createMerge } from './merge/registry.ts'
+import { backboneOf } from './side-features.ts'
 import type { Uncertainty } from './uncertainty.ts'
 
 export interface Scored {
@@ -86,15 +87,24 @@ export class RewardModel {
   }
 
   /**
-   * [n, d] the vector of (prompt_i, "") per row, for a merge that reads the prompt (null otherwise).
-   * Each distinct prompt is featurized once; `featurize` defaults to this model's featurizer.
+   * What a merge that reads the prompt (the gate) featurizes (prompt, "") with: the backbone alone.
+   * Side features (--features) describe a (prompt, response) pair, so a prompt on its own has none,
+   * and the gate weighs the attributes before it sees a response.
+   */
+  get promptFeaturizer(): Featurizer {
+    return backboneOf(this.featurizer)
+  }
+
+  /**
+   * [n, d] the backbone's vector of (prompt_i, "") per row, for a merge that reads the prompt (null
+   * otherwise). Each distinct prompt is featurized once; `featurize` defaults to promptFeaturizer's.
    */
   async promptFeatures(
     pairs: readonly TextPair[],
-    featurize: (p: TextPair[]) => Promise<Float32Array> = (p) => this.featurizer.featurize(p),
+    featurize: (p: TextPair[]) => Promise<Float32Array> = (p) => this.promptFeaturizer.featurize(p),
   ): Promise<Matrix | null> {
     if (!this.merge.readsPrompt) return null
-    const d = this.featurizer.dim
+    const d = this.promptFeaturizer.dim
     const keyOf = (p: TextPair) => (p.messages ? JSON.stringify(p.messages) : p.prompt)
     const slot = new Map<string, number>()
     const distinct: TextPair[] = []

@@ -29,6 +29,31 @@ export function checkSideFeatures(side: SideFeatures, batch: readonly TextPair[]
   })
 }
 
+/** The side features a preference pair may carry (eval's PreferencePair has this shape). */
+export interface PairSideFeatures {
+  line: number
+  chosenFeatures?: ArrayLike<number>
+  rejectedFeatures?: ArrayLike<number>
+}
+
+/**
+ * Throws, before any scoring, when the model has side features and a pair lacks them: pairs read from
+ * a file carry none (only pairs derived from ratings do). `fix` says what to do instead.
+ */
+export function checkPairSideFeatures(
+  side: SideFeatures | undefined,
+  pairs: readonly PairSideFeatures[],
+  fix: string,
+): void {
+  if (!side) return
+  const p = pairs.find((q) => !q.chosenFeatures || !q.rejectedFeatures)
+  if (!p) return
+  throw new RewardfitError(
+    `pair at line ${p.line}: this model needs the numeric side features ${side.columns.join(', ')} for both responses ` +
+      `(it was trained with --features ${side.columns.join(',')}), and preference pairs read from a file carry none. ${fix}`,
+  )
+}
+
 /** [n, d + m]: the backbone's vectors `x` ([n, d]) with each row's standardized side features appended. */
 export function appendSideFeatures(
   side: SideFeatures,
@@ -46,8 +71,19 @@ export function appendSideFeatures(
   return out
 }
 
-export function withSideFeatures(base: Featurizer, side: SideFeatures): Featurizer {
+/** A featurizer with side features appended; `backbone` is the featurizer it wraps. */
+export interface SideFeaturizer extends Featurizer {
+  readonly backbone: Featurizer
+}
+
+/** The backbone under `f`: the featurizer withSideFeatures wrapped, or `f` itself. */
+export function backboneOf(f: Featurizer): Featurizer {
+  return 'backbone' in f ? (f as SideFeaturizer).backbone : f
+}
+
+export function withSideFeatures(base: Featurizer, side: SideFeatures): SideFeaturizer {
   return {
+    backbone: base,
     spec: base.spec,
     dim: base.dim + side.columns.length,
     fingerprint: `${base.fingerprint}+side:${JSON.stringify(side)}`,

@@ -21,6 +21,7 @@ import {
 } from '../model/merge/fit-merge.ts'
 import type { Merge } from '../model/merge/merge.ts'
 import { RewardModel } from '../model/reward-model.ts'
+import { checkPairSideFeatures } from '../model/side-features.ts'
 
 export interface LearnMergeOptions extends MergeFitOptions {
   /** Share of prompts whose pairs are held out to pick the step kept. Range [0, 1). */
@@ -33,7 +34,7 @@ export const LEARN_MERGE_DEFAULTS = { valFraction: 0.2, batchSize: 64 } satisfie
 
 /**
  * Scores both responses of every pair with the frozen heads and, when `withPrompts`, featurizes each
- * distinct prompt once as (prompt, "").
+ * distinct prompt once as (prompt, "") with the backbone (model.promptFeaturizer: no side features).
  */
 export async function scorePairSet(
   model: RewardModel,
@@ -42,6 +43,11 @@ export async function scorePairSet(
   batchSize = 64,
 ): Promise<ScoredPairSet> {
   const k = model.attributes.length
+  checkPairSideFeatures(
+    model.config.sideFeatures,
+    pairs,
+    `Learn its merge in the training run: rewardfit train --features ${model.config.sideFeatures?.columns.join(',')} --pairs-from-ratings --merge learned|gating (pairs derived from the ratings keep each response's features).`,
+  )
   const { scores } = await model.score(pairs.flatMap(pairTexts), batchSize)
   const delta = new Float64Array(pairs.length * k)
   for (let i = 0; i < pairs.length; i++) {
@@ -64,11 +70,15 @@ export async function scorePairSet(
     ...(pairs.some((p) => p.label !== undefined) && { labels: Float64Array.from(pairs, (p) => p.label ?? 1) }),
   }
   if (!withPrompts) return { delta, promptOf, prompts: null, ...side }
-  const d = model.featurizer.dim
+  // The gate reads the backbone's vector of the prompt alone, as RewardModel.promptFeatures gives it.
+  const prompts = model.promptFeaturizer
+  const d = prompts.dim
   const data = new Float32Array(distinct.length * d)
   for (let s = 0; s < distinct.length; s += batchSize) {
-    const batch = distinct.slice(s, s + batchSize).map((p) => ({ ...pairTexts(p)[0], response: '' }))
-    data.set(await model.featurizer.featurize(batch), s * d)
+    const batch = distinct
+      .slice(s, s + batchSize)
+      .map((p) => ({ prompt: p.prompt, response: '', ...(p.messages && { messages: p.messages }) }))
+    data.set(await prompts.featurize(batch), s * d)
   }
   return { delta, promptOf, prompts: { rows: distinct.length, cols: d, data }, ...side }
 }

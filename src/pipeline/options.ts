@@ -208,6 +208,14 @@ export function resolveTrainModelOptions(o: TrainRewardModelOptions): ResolvedTr
       objective,
       "'rating' or 'combined' with a learned merge (it merges rating heads)",
     )
+  // A Bradley-Terry head is fitted on pair features, which hold no side columns: refuse rather than drop them.
+  const side = r.dataOptions.featureColumns
+  if (objective === 'bradley-terry' && (typeof side === 'string' ? side.trim() !== '' : (side?.length ?? 0) > 0))
+    throw new OptionError(
+      'features',
+      side,
+      "none with the 'bradley-terry' objective (its head learns from pairs, which carry no side features); drop --features, or train rating heads and learn the merge from pairs (--merge learned|gating)",
+    )
   if (objective === 'combined' && r.data === null)
     throw new OptionError('objective', 'combined', "'bradley-terry' (combined needs ratings too)")
   const head =

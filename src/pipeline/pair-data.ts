@@ -73,7 +73,8 @@ export async function* readPairSplits(
 /**
  * Pairs derived from ratings: within each prompt group of each split, every two responses whose
  * merged ratings Σ w_a·s_a differ make a pair, the higher one `chosen`; ties are skipped, and so
- * are rows missing a rating with a nonzero weight. Holds the split's texts in memory.
+ * are rows missing a rating with a nonzero weight. Each response keeps its side features (--features).
+ * Holds the split's texts in memory.
  */
 export async function pairsFromRatings(
   examples: AsyncIterable<SplitExample> | Iterable<SplitExample>,
@@ -109,6 +110,8 @@ export async function pairsFromRatings(
           group: c.e.group,
           line: c.e.line,
           split: c.e.split,
+          ...(c.e.features && { chosenFeatures: c.e.features }),
+          ...(r.e.features && { rejectedFeatures: r.e.features }),
         })
       }
     }

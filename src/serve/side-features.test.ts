@@ -118,3 +118,48 @@ test('a missing side feature is a 400 naming the item and the column, in the one
   assert.equal(count.status, 400)
   assert.equal((count.body.error as { field: string }).field, 'features')
 })
+
+test('a gating model with side features: every route scores as the library does, workers or not', async () => {
+  // The gate reads the backbone's vector of (prompt, ""), the heads the backbone plus the side column.
+  await trainRewardModel({
+    data: join(dir, 'ratings.jsonl'),
+    out: join(dir, 'gated'),
+    dataOptions: { targetColumns: ['score'], featureColumns: ['length'] },
+    backboneOptions: { dim: 256 },
+    pairsFromRatings: true,
+    merge: 'gating',
+  })
+  const gated = await loadRewardModel(join(dir, 'gated'))
+  assert.equal(gated.merge.spec.type, 'gating')
+  assert.equal(gated.promptFeaturizer.dim, 256)
+  const ref = await gated.score(items.map((it) => ({ ...it, features: [it.features.length] })))
+  const logs: string[] = []
+  const logger = { level: 'error', stream: { write: (line: string) => logs.push(line) } }
+  for (const featurizeWorkers of [2, 0]) {
+    const app = buildServer(gated, { featurizeWorkers, batchWaitMs: 1, logger })
+    try {
+      const url = await app.listen({ port: 0, host: '127.0.0.1' })
+      const score = await post(`${url}/v1/score`, { items })
+      assert.equal(score.status, 200, JSON.stringify(score.body))
+      assert.deepEqual(score.body.rewards, Array.from(ref.rewards))
+      const rank = await post(`${url}/v1/rank`, {
+        prompt: 'Question 1?',
+        responses: ['A short answer.', 'A short answer.'],
+        features: [{ length: 2 }, { length: 9 }],
+      })
+      assert.equal(rank.status, 200, JSON.stringify(rank.body))
+      for (const r of rank.body.ranking as { index: number; reward: number }[])
+        assert.equal(r.reward, ref.rewards[r.index])
+      const reward = await post(`${url}/get_reward`, {
+        query: items.map((it) => it.prompt + it.response),
+        prompts: items.map((it) => it.prompt),
+        features: items.map((it) => it.features),
+      })
+      assert.equal(reward.status, 200, JSON.stringify(reward.body))
+      assert.deepEqual(reward.body.rewards, Array.from(ref.rewards))
+    } finally {
+      await app.close()
+    }
+  }
+  assert.deepEqual(logs, [], 'no worker failed')
+})

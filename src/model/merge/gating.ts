@@ -4,7 +4,7 @@
  *
  *   z = W0·x + b0  [h],   a = relu(z),   θ = W2·a + b2  [k],   w = softmax(θ)
  *
- * x is the featurizer's vector of (prompt, "") (see merge.ts). Tensors use PyTorch's
+ * x is the backbone's vector of (prompt, ""), without side features (see merge.ts). Tensors use PyTorch's
  * nn.Sequential(Linear, ReLU, Linear) names: merge.gate.0.weight [h, d], merge.gate.0.bias [h],
  * merge.gate.2.weight [k, h], merge.gate.2.bias [k]. Softmax, as for learned-global, keeps the
  * reward a weighted mean of the attribute scores.
@@ -88,7 +88,7 @@ export function gatingMerge(params: ParamSet): Merge {
 
   return {
     get spec() {
-      return { type: 'gating', inputDim, hidden, activation: 'relu', promptFeatures: 'featurizer(prompt, "")' }
+      return { type: 'gating', inputDim, hidden, activation: 'relu', promptFeatures: 'backbone(prompt, "")' }
     },
     params,
     readsPrompt: true,

@@ -5,7 +5,8 @@
  *
  * A merge that reads the prompt gets the featurizer's vector of (prompt, "") — the same backbone as
  * the attribute heads, with an empty response — so it works for every backbone and the gate sees
- * the prompt only, never the response it is weighing.
+ * the prompt only, never the response it is weighing. Side features (--features) are not part of
+ * it: they describe a (prompt, response) pair, and the gate's input is the backbone's vector alone.
  *
  * @example
  *   const m = createMerge(config, {})          // an older folder (no "merge" field): the fixed merge
@@ -28,7 +29,7 @@ export interface Merge {
   /** True when weights() needs the prompts' feature vectors. */
   readonly readsPrompt: boolean
   /**
-   * [n, k] weights, row-major. `prompts` is [n, d], the featurizer's vector of (prompt_i, "");
+   * [n, k] weights, row-major. `prompts` is [n, d], the backbone's vector of (prompt_i, "");
    * null is allowed only when readsPrompt is false.
    */
   weights(prompts: Matrix | null, rows: number): Float64Array
