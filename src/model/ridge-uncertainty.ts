@@ -147,32 +147,60 @@ export class RidgeUncertainty {
   }
 
   /**
-   * Per pattern: the projections P = (x − x̄)·Vᵀ [n, width] and ‖x − x̄‖² [n]. The quantities
-   * `leverage` and `select` (the rank-one posterior updates) are built from.
+   * Every pattern's vectors, then every pattern's mean, stacked as one [Σ width + patterns, d]
+   * float32 matrix: one product per call instead of a product and a d-long float64 loop per
+   * pattern (5 patterns at d = 4096 made scoring with std 8× scoring without).
+   */
+  private stackedRows: Matrix<Float32Array> | null = null
+
+  private stacked(): Matrix<Float32Array> {
+    if (this.stackedRows) return this.stackedRows
+    const d = this.dim
+    const rows = this.loaded.reduce((s, g) => s + g.width, 0) + this.loaded.length
+    const data = new Float32Array(rows * d)
+    let r = 0
+    for (const g of this.loaded) {
+      data.set(g.vectors.data.subarray(0, g.width * d), r * d)
+      r += g.width
+    }
+    for (const g of this.loaded) data.set(Float32Array.from(g.mean), r++ * d)
+    this.stackedRows = { rows, cols: d, data }
+    return this.stackedRows
+  }
+
+  /**
+   * Per pattern: the projections P = (x − x̄)·Vᵀ [n, width] and ‖x − x̄‖² [n] (= ‖x‖² − 2·x·x̄ + ‖x̄‖²,
+   * with x·x̄ from the same float32 product, exact to float32 rounding of ‖x‖·‖x̄‖). The quantities
+   * `leverage` and `select` (the rank-one posterior updates) are built from. One product for the whole
+   * call: the std may differ in the last float32 bits with the batch (the reward does not).
    */
   async project(x: Matrix): Promise<{ p: Float64Array; z2: Float64Array }[]> {
     const n = x.rows
     const d = this.dim
+    const all = this.stacked()
+    const cols = all.rows
+    const x32 = x.data instanceof Float32Array ? (x as Matrix<Float32Array>) : { ...x, data: Float32Array.from(x.data) }
+    const xs = (await gemm(x32, all, { transB: true })).data
+    const xx = new Float64Array(n)
+    for (let i = 0; i < n; i++) {
+      let s = 0
+      for (let c = i * d; c < (i + 1) * d; c++) s += x.data[c] * x.data[c]
+      xx[i] = s
+    }
     const out: { p: Float64Array; z2: Float64Array }[] = []
-    for (const g of this.loaded) {
+    let col = 0
+    const meanCol = cols - this.loaded.length
+    this.loaded.forEach((g, gi) => {
       const w = g.width
-      const xv = (await gemm(x, g.vectors, { transB: true })).data
       const p = new Float64Array(n * w)
-      for (let i = 0; i < n; i++) for (let j = 0; j < w; j++) p[i * w + j] = xv[i * w + j] - g.vMean[j]
       const z2 = new Float64Array(n)
       for (let i = 0; i < n; i++) {
-        let xx = 0
-        let xm = 0
-        const row = i * d
-        for (let c = 0; c < d; c++) {
-          const v = x.data[row + c]
-          xx += v * v
-          xm += v * g.mean[c]
-        }
-        z2[i] = Math.max(0, xx - 2 * xm + g.meanNorm2)
+        for (let j = 0; j < w; j++) p[i * w + j] = xs[i * cols + col + j] - g.vMean[j]
+        z2[i] = Math.max(0, xx[i] - 2 * xs[i * cols + meanCol + gi] + g.meanNorm2)
       }
+      col += w
       out.push({ p, z2 })
-    }
+    })
     return out
   }
 
