@@ -30,6 +30,8 @@ interface Row {
   response: string
   a: number
   b: number | null
+  /** A numeric side column (--features). */
+  len: number
 }
 
 const WORDS = ['great', 'late', 'refund', 'thanks', 'broken', 'size', 'fast', 'never', 'order', 'é', '漢字', '"q"']
@@ -47,6 +49,7 @@ function makeRows(n: number): Row[] {
       response,
       a: Math.min(5, Math.max(1, 2 + good + rng.int(2))),
       b: i % 7 === 4 ? null : 1 + rng.int(5),
+      len: response.length / 10 - 2,
     }
   })
 }
@@ -73,7 +76,7 @@ describe('shard jobs read only their slice, in every input format', { timeout: 3
     await writeFile(files.jsonl, jsonl)
     files.gz = join(dir, 'data.jsonl.gz')
     await writeFile(files.gz, gzipSync(jsonl))
-    const cols = ['prompt_id', 'prompt', 'response', 'a', 'b'] as const
+    const cols = ['prompt_id', 'prompt', 'response', 'a', 'b', 'len'] as const
     const lines = [cols.join(',')]
     let physical = 2
     for (const r of rows) {
@@ -92,6 +95,7 @@ describe('shard jobs read only their slice, in every input format', { timeout: 3
         { name: 'response', data: rows.map((r) => r.response), type: 'STRING' },
         { name: 'a', data: rows.map((r) => r.a), type: 'DOUBLE' },
         { name: 'b', data: rows.map((r) => r.b), type: 'DOUBLE' },
+        { name: 'len', data: rows.map((r) => r.len), type: 'DOUBLE' },
       ],
       rowGroupSize: 50,
     })
@@ -164,6 +168,36 @@ describe('shard jobs read only their slice, in every input format', { timeout: 3
       assert.ok((await headOf(data, `queued-${format}`, queued)).equals(here), 'queue vs one process')
     })
   }
+
+  it('side features (--features) through two workers: the ridge of one process, to the bit', async () => {
+    const data = files.jsonl
+    const withSide = (o: ReturnType<typeof common>) => ({
+      ...o,
+      dataOptions: { ...o.dataOptions, featureColumns: ['len'] },
+    })
+    const queued = join(dir, 'side-queued')
+    const workers = await Promise.all([1, 2].map(() => startShardWorker(redis.url, { lockMs: 2000 })))
+    try {
+      await featurizeSharded({ ...withSide(common(data)), out: queued, shardRows: 23, queue: redis.url, pollMs: 50 })
+    } finally {
+      await Promise.all(workers.map((w) => w.close()))
+    }
+    const here = join(dir, 'side-here')
+    await featurizeSharded({ ...withSide(common(data)), out: here, shardRows: 23 })
+    const head = async (name: string, featureStore: string | null) => {
+      const out = join(dir, `model-${name}`)
+      await trainRewardModel({ ...withSide(common(data)), out, featureStore, cacheDir: join(dir, `cache-${name}`) })
+      return readFile(join(out, 'head.safetensors'))
+    }
+    const q = await head('side-queued', queued)
+    assert.ok(q.equals(await head('side-here', here)), 'queue vs one process')
+    // Against direct training with --features: the same model but for the float64 grouping of the sums.
+    const w = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset + 8 + b.readUInt32LE(0)))
+    const [p, d] = [w(q), w(await head('side-direct', null))]
+    assert.equal(p.length, d.length)
+    assert.equal(p.length, 2 * (96 + 1) + 2)
+    for (let i = 0; i < p.length; i++) assert.ok(Math.abs(p[i] - d[i]) <= 1e-4 * (Math.abs(d[i]) + 1e-3), `weight ${i}`)
+  })
 
   it("a damaged row in a slice names the input file's real line (CSV) or row (Parquet)", async () => {
     const featurizer = await createFeaturizer({ type: 'hashing', dim: 96 })
