@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { type HubServerOptions, startHubDatasetServer } from '../../test/helpers/hub-dataset-server.ts'
 
-// `train --backbone hf:ORG/NAME` as a user meets transformer-hub.ts's download: the real CLI, online, HF_ENDPOINT set.
+// `train --backbone hf:ORG/NAME` as a user meets the model download (featurize/transformer-hub.ts): the real CLI, online, HF_ENDPOINT set.
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const MODEL = join(root, 'test/fixtures/models/tiny-bert')
 const files: Record<string, Uint8Array> = {}
