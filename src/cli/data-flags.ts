@@ -1,9 +1,12 @@
 /**
  * Flags shared by the commands that read ratings files (train, and the same names elsewhere):
- * column mapping, scales, format, quoting. They map one-to-one onto DataOptions.
+ * column mapping, scales, format, quoting. They map one-to-one onto DataOptions. The split flags
+ * (train, featurize) sit beside them, so both commands split the same rows the same way.
  */
 import type { Command } from 'commander'
 import { DATA_DEFAULTS, type DataOptions } from '../data/options.ts'
+import { SPLIT_DEFAULTS } from '../data/split.ts'
+import { numberFlag } from './parse-flags.ts'
 
 export interface DataFlags {
   prompt?: string
@@ -74,4 +77,35 @@ export function dataOptionsFrom(f: DataFlags, onWarning?: (m: string) => void): 
     skipInvalid: f.skipInvalid,
     onWarning: onWarning ?? null,
   }
+}
+
+export interface SplitFlags {
+  val?: string
+  test?: string
+  valFraction: number
+  testFraction: number
+}
+
+/** --val/--test files, or the --val-fraction/--test-fraction shares held out (SPLIT_DEFAULTS). */
+export function addSplitFlags(cmd: Command): Command {
+  return cmd
+    .option('--val <file>', 'validation file (instead of --val-fraction)')
+    .option('--test <file>', 'test file (instead of --test-fraction)')
+    .option(
+      '--val-fraction <x>',
+      'share of groups held out for validation',
+      numberFlag('--val-fraction', 0),
+      SPLIT_DEFAULTS.valFraction,
+    )
+    .option(
+      '--test-fraction <x>',
+      'share of groups held out for testing',
+      numberFlag('--test-fraction', 0),
+      SPLIT_DEFAULTS.testFraction,
+    )
+}
+
+/** The shares to hold out: a split given as a file (--val, --test) takes no share of --data. */
+export function splitFractionsFrom(f: SplitFlags): { valFraction: number; testFraction: number } {
+  return { valFraction: f.val ? 0 : f.valFraction, testFraction: f.test ? 0 : f.testFraction }
 }

@@ -5,7 +5,6 @@
  * ever printed redacted; REWARDFIT_QUEUE keeps it out of the process list.
  */
 import type { Command } from 'commander'
-import { SPLIT_DEFAULTS } from '../data/split.ts'
 import {
   FEATURIZE_SHARDED_DEFAULTS,
   type FeaturizeProgress,
@@ -16,17 +15,20 @@ import { redactQueueUrl } from '../distributed/queue-url.ts'
 import { hubOptionsFromEnv } from '../hub/index.ts'
 import { TRAIN_DEFAULTS } from '../train/options.ts'
 import { addBackboneFlags, type BackboneFlags, backboneOptionsFrom } from './backbone-flags.ts'
-import { addDataFlags, type DataFlags, dataOptionsFrom } from './data-flags.ts'
+import {
+  addDataFlags,
+  addSplitFlags,
+  type DataFlags,
+  dataOptionsFrom,
+  type SplitFlags,
+  splitFractionsFrom,
+} from './data-flags.ts'
 import { defaultCacheDir } from './env.ts'
-import { intFlag, numberFlag } from './parse-flags.ts'
+import { intFlag } from './parse-flags.ts'
 import { createProgress } from './progress.ts'
 
-interface FeaturizeFlags extends DataFlags, BackboneFlags {
+interface FeaturizeFlags extends DataFlags, SplitFlags, BackboneFlags {
   data: string
-  val?: string
-  test?: string
-  valFraction: number
-  testFraction: number
   seed: number
   out: string
   shardRows: number
@@ -47,25 +49,12 @@ Examples:
 `
 
 export function registerFeaturizeCommand(program: Command): void {
-  const cmd = program
+  const options = program
     .command('featurize')
     .description('featurize ratings into a feature store in shards, on a Redis queue of workers or here')
     .requiredOption('--data <file>', 'training ratings: .jsonl .json .csv .tsv .parquet, or hf:ORG/NAME[:split]')
     .requiredOption('--out <dir>', 'feature store folder to fill (train --feature-store reads it)')
-    .option('--val <file>', 'validation file (instead of --val-fraction)')
-    .option('--test <file>', 'test file (instead of --test-fraction)')
-    .option(
-      '--val-fraction <x>',
-      'share of groups held out for validation',
-      numberFlag('--val-fraction', 0),
-      SPLIT_DEFAULTS.valFraction,
-    )
-    .option(
-      '--test-fraction <x>',
-      'share of groups held out for testing',
-      numberFlag('--test-fraction', 0),
-      SPLIT_DEFAULTS.testFraction,
-    )
+  const cmd = addSplitFlags(options)
     .option('--seed <n>', 'seeds the split (use the same in train)', intFlag('--seed', 0), TRAIN_DEFAULTS.seed)
     .option(
       '--shard-rows <n>',
@@ -91,7 +80,7 @@ export function registerFeaturizeCommand(program: Command): void {
         val: f.val,
         test: f.test,
         dataOptions: dataOptionsFrom(f, warn),
-        split: { valFraction: f.val ? 0 : f.valFraction, testFraction: f.test ? 0 : f.testFraction, seed: f.seed },
+        split: { ...splitFractionsFrom(f), seed: f.seed },
         backbone: f.backbone,
         backboneOptions: backboneOptionsFrom(f),
         out: f.out,

@@ -3,8 +3,6 @@
  * table. Defaults shown in --help come from the library's *_DEFAULTS.
  */
 import type { Command } from 'commander'
-import { SPLIT_DEFAULTS } from '../data/split.ts'
-import type { FeaturizerSpec } from '../featurize/featurizer.ts'
 import { hubOptionsFromEnv } from '../hub/index.ts'
 import { MERGE_FIT_DEFAULTS } from '../model/merge/fit-merge.ts'
 import {
@@ -18,7 +16,14 @@ import {
 import { type TrainRewardModelResult, trainRewardModel } from '../pipeline/train-reward-model.ts'
 import { TRAIN_DEFAULTS } from '../train/options.ts'
 import { addBackboneFlags, backboneOptionsFrom } from './backbone-flags.ts'
-import { addDataFlags, type DataFlags, dataOptionsFrom } from './data-flags.ts'
+import {
+  addDataFlags,
+  addSplitFlags,
+  type DataFlags,
+  dataOptionsFrom,
+  type SplitFlags,
+  splitFractionsFrom,
+} from './data-flags.ts'
 import { defaultCacheDir } from './env.ts'
 import { warnOnStderr } from './errors.ts'
 import { formatMergeReport, learnedType, MERGE_CHOICES, type MergeChoice } from './merge.ts'
@@ -26,7 +31,7 @@ import { metricsTable } from './metrics-table.ts'
 import { choiceFlag, intFlag, numberFlag, numberListFlag } from './parse-flags.ts'
 import { stageProgress } from './stage-progress.ts'
 
-interface TrainFlags extends DataFlags {
+interface TrainFlags extends DataFlags, SplitFlags {
   data?: string
   pairs?: string
   pairsFromRatings?: boolean
@@ -45,10 +50,6 @@ interface TrainFlags extends DataFlags {
   pairLabel?: string
   pairGroup?: string
   l2?: number[]
-  val?: string
-  test?: string
-  valFraction?: number
-  testFraction?: number
   weights?: string
   backbone: string
   dim?: number
@@ -96,7 +97,7 @@ Examples:
 `
 
 export function registerTrainCommand(program: Command): void {
-  const cmd = program
+  const options = program
     .command('train')
     .description(
       'train a reward model by maximizing L_rating = -E[(s - r)^2] on ratings, L_BT = E[log sigmoid(r_c - r_r - m)] on preference pairs, or both',
@@ -167,24 +168,10 @@ export function registerTrainCommand(program: Command): void {
       numberListFlag('--l2', 0),
     )
     .requiredOption('--out <dir>', 'model folder to write (replaced atomically)')
-    .option('--val <file>', 'validation file (instead of --val-fraction)')
-    .option('--test <file>', 'test file (instead of --test-fraction)')
-    .option(
-      '--val-fraction <x>',
-      'share of groups held out for validation',
-      numberFlag('--val-fraction', 0),
-      SPLIT_DEFAULTS.valFraction,
-    )
-    .option(
-      '--test-fraction <x>',
-      'share of groups held out for testing',
-      numberFlag('--test-fraction', 0),
-      SPLIT_DEFAULTS.testFraction,
-    )
-    .option(
-      '--weights <spec>',
-      "attribute weights for the merged reward: 'a=0.7,b=0.3' (unnamed get 0; default equal 1/k)",
-    )
+  const cmd = addSplitFlags(options).option(
+    '--weights <spec>',
+    "attribute weights for the merged reward: 'a=0.7,b=0.3' (unnamed get 0; default equal 1/k)",
+  )
   addBackboneFlags(addDataFlags(cmd))
     .option(
       '--head <type>',
@@ -299,8 +286,7 @@ export function trainOptionsFrom(f: TrainFlags): TrainRewardModelOptions {
     dataOptions: dataOptionsFrom(f, warn),
     seed: f.seed,
     split: {
-      valFraction: f.val ? 0 : f.valFraction,
-      testFraction: f.test ? 0 : f.testFraction,
+      ...splitFractionsFrom(f),
     },
     weights: f.weights,
     backbone: f.backbone,
