@@ -58,34 +58,35 @@ const items = [
   { prompt: 'Question 2?', response: 'no', features: { length: 5 } },
 ]
 
+/** /v1/score (a few items, then enough for two workers), /v1/rank and /get_reward give `ref`'s rewards. */
+async function expectRoutes(url: string, ref: Float64Array): Promise<void> {
+  const score = await post(`${url}/v1/score`, { items })
+  assert.equal(score.status, 200, JSON.stringify(score.body))
+  assert.deepEqual(score.body.rewards, Array.from(ref))
+  const many = await post(`${url}/v1/score`, { items: [...items, ...items, ...items, ...items] })
+  assert.deepEqual(many.body.rewards, [...ref, ...ref, ...ref, ...ref])
+
+  const rank = await post(`${url}/v1/rank`, {
+    prompt: 'Question 1?',
+    responses: ['A short answer.', 'A short answer.'],
+    features: [{ length: 2 }, { length: 9 }],
+  })
+  assert.equal(rank.status, 200, JSON.stringify(rank.body))
+  for (const r of rank.body.ranking as { index: number; reward: number }[]) assert.equal(r.reward, ref[r.index])
+
+  const reward = await post(`${url}/get_reward`, {
+    query: items.map((it) => it.prompt + it.response),
+    prompts: items.map((it) => it.prompt),
+    features: items.map((it) => it.features),
+  })
+  assert.equal(reward.status, 200, JSON.stringify(reward.body))
+  assert.deepEqual(reward.body.rewards, Array.from(ref))
+}
+
 test('/v1/score, /v1/rank and /get_reward read "features": {column: number} per item, as score does', async () => {
   const ref = await model.score(items.map((it) => ({ ...it, features: [it.features.length] })))
   assert.notEqual(ref.rewards[0], ref.rewards[1], 'the side feature moves the reward')
-  for (const { url } of servers) {
-    const score = await post(`${url}/v1/score`, { items })
-    assert.equal(score.status, 200, JSON.stringify(score.body))
-    assert.deepEqual(score.body.rewards, Array.from(ref.rewards))
-    // Enough items for the two workers to take a chunk each.
-    const many = await post(`${url}/v1/score`, { items: [...items, ...items, ...items, ...items] })
-    assert.deepEqual(many.body.rewards, [...ref.rewards, ...ref.rewards, ...ref.rewards, ...ref.rewards])
-
-    const rank = await post(`${url}/v1/rank`, {
-      prompt: 'Question 1?',
-      responses: ['A short answer.', 'A short answer.'],
-      features: [{ length: 2 }, { length: 9 }],
-    })
-    assert.equal(rank.status, 200, JSON.stringify(rank.body))
-    const ranking = rank.body.ranking as { index: number; reward: number }[]
-    for (const r of ranking) assert.equal(r.reward, ref.rewards[r.index])
-
-    const reward = await post(`${url}/get_reward`, {
-      query: items.map((it) => it.prompt + it.response),
-      prompts: items.map((it) => it.prompt),
-      features: items.map((it) => it.features),
-    })
-    assert.equal(reward.status, 200, JSON.stringify(reward.body))
-    assert.deepEqual(reward.body.rewards, Array.from(ref.rewards))
-  }
+  for (const { url } of servers) await expectRoutes(url, ref.rewards)
   assert.deepEqual(errors, [], 'the workers featurized every batch')
 })
 
@@ -138,25 +139,7 @@ test('a gating model with side features: every route scores as the library does,
   for (const featurizeWorkers of [2, 0]) {
     const app = buildServer(gated, { featurizeWorkers, batchWaitMs: 1, logger })
     try {
-      const url = await app.listen({ port: 0, host: '127.0.0.1' })
-      const score = await post(`${url}/v1/score`, { items })
-      assert.equal(score.status, 200, JSON.stringify(score.body))
-      assert.deepEqual(score.body.rewards, Array.from(ref.rewards))
-      const rank = await post(`${url}/v1/rank`, {
-        prompt: 'Question 1?',
-        responses: ['A short answer.', 'A short answer.'],
-        features: [{ length: 2 }, { length: 9 }],
-      })
-      assert.equal(rank.status, 200, JSON.stringify(rank.body))
-      for (const r of rank.body.ranking as { index: number; reward: number }[])
-        assert.equal(r.reward, ref.rewards[r.index])
-      const reward = await post(`${url}/get_reward`, {
-        query: items.map((it) => it.prompt + it.response),
-        prompts: items.map((it) => it.prompt),
-        features: items.map((it) => it.features),
-      })
-      assert.equal(reward.status, 200, JSON.stringify(reward.body))
-      assert.deepEqual(reward.body.rewards, Array.from(ref.rewards))
+      await expectRoutes(await app.listen({ port: 0, host: '127.0.0.1' }), ref.rewards)
     } finally {
       await app.close()
     }
