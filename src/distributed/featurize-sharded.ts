@@ -15,7 +15,6 @@
  */
 import { mkdir, rm, rmdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { Queue } from 'bullmq'
 import type { SideFeatures } from '../core/side-stats.ts'
 import { type DataOptions, resolveDataOptions } from '../data/options.ts'
 import { resolveSplitOptions, type Split, type SplitFiles, type SplitOptions } from '../data/split.ts'
@@ -267,7 +266,8 @@ async function runOnQueue(
   warn: (m: string) => void,
 ): Promise<void> {
   const address = parseQueueUrl(o.queue as string)
-  const connection = openRedis(address, warn)
+  const connection = await openRedis(address, warn)
+  const { Queue } = await import('bullmq')
   // After an outage Redis may have lost the queue: re-add what is not done right away.
   let reconnected = false
   connection.on('ready', () => {

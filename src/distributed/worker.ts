@@ -10,7 +10,7 @@
  *   // … until SIGTERM:
  *   await w.close()      // finishes the jobs in hand, then disconnects
  */
-import { type Job, UnrecoverableError, Worker } from 'bullmq'
+import type { Job } from 'bullmq'
 import { OptionError, RewardfitError } from '../errors.ts'
 import type { Featurizer } from '../featurize/featurizer.ts'
 import { type CreateFeaturizerOptions, createFeaturizer } from '../featurize/registry.ts'
@@ -54,7 +54,8 @@ export async function startShardWorker(queueUrl: string, options: ShardWorkerOpt
   const o = resolveShardWorkerOptions(options)
   const address = parseQueueUrl(queueUrl)
   const log = (m: string) => o.onLog?.(scrubSecret(m, address))
-  const connection = openRedis(address, log)
+  const connection = await openRedis(address, log)
+  const { UnrecoverableError, Worker } = await import('bullmq')
   // One featurizer per backbone spec, loaded on the first job that names it.
   const featurizers = new Map<string, Promise<Featurizer>>()
   const featurizerFor = (job: ShardJob) => {
