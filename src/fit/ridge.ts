@@ -39,6 +39,7 @@
  *   fit.alphas                    // chosen α per attribute; fit.grid has validation L_rating per α
  */
 import { gemm } from '../compute/matmul.ts'
+import type { Matrix } from '../compute/matrix.ts'
 import type { BatchSource } from '../core/batch-source.ts'
 import type { TargetStats } from '../core/targets.ts'
 import { OptionError, RewardfitError } from '../errors.ts'
@@ -204,7 +205,7 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
     })
     const { solveHat, toWeights } =
       solver === 'dual'
-        ? await dualSolver(useGrid ? 'band' : 'cholesky', await dualKernel(), attrs, stats, d, k)
+        ? await dualSolver({ kind: useGrid ? 'band' : 'cholesky', ker: await dualKernel(), attrs, stats, d, k })
         : await groupSolver(solver, train, attrs[0], s, rhs, q, fullBase)
 
     // Solve every α in the basis, then change basis once for all of them: [d, q·solved].
@@ -233,16 +234,17 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
       for (let j = 0; j < hatRows; j++) for (let c = 0; c < q; c++) joined[j * cols + p * q + c] = h[j * q + c]
     })
     const W = await toWeights(joined, cols)
+    // The standardized bias z̄ − w·x̄ of column `col` of weights [d, width], for attribute c of the group.
+    const zBias = (c: number, col: number, from: Float64Array, width: number) => {
+      let b = zBar[c]
+      for (let j = 0; j < d; j++) b -= from[j * width + col] * mean[j]
+      return b
+    }
     const keep = (c: number, col: number, from: Float64Array, width: number, alpha: number) => {
       const a = attrs[c]
       chosen[a] = alpha
-      let b = zBar[c]
-      for (let j = 0; j < d; j++) {
-        const w = from[j * width + col]
-        weight[a * d + j] = w
-        b -= w * mean[j]
-      }
-      bias[a] = b
+      for (let j = 0; j < d; j++) weight[a * d + j] = from[j * width + col]
+      bias[a] = zBias(c, col, from, width)
     }
 
     for (let c = 0; c < q; c++) {
@@ -266,13 +268,8 @@ export async function fitRidge(train: RidgeAccumulator, options: RidgeFitOptions
       const { std, mean: mu } = stats[a]
       const U = new Float64Array(solved.length * d)
       const offsets = solved.map((_, p) => {
-        let b = zBar[c]
-        for (let j = 0; j < d; j++) {
-          const w = W[j * cols + p * q + c]
-          U[p * d + j] = w * std
-          b -= w * mean[j]
-        }
-        return std * b + mu
+        for (let j = 0; j < d; j++) U[p * d + j] = W[j * cols + p * q + c] * std
+        return std * zBias(c, p * q + c, W, cols) + mu
       })
       const sse = await val.sumSquaredErrors(a, U, offsets)
       let best = -1
@@ -318,22 +315,32 @@ interface DualKernel {
   solver: ShiftedSolver | null
 }
 
+/** One mask group's solve in the dual: its attributes (sharing a label mask) over the shared kernel. */
+interface DualGroup {
+  kind: ShiftedSolverKind
+  ker: DualKernel
+  attrs: number[]
+  stats: TargetStats[]
+  d: number
+  k: number
+}
+
+/** A group's map from dual solutions [rows, cols] (in `solver`'s basis) to weights Xᵀ·a, [d, cols]. */
+function dualWeights(x: Matrix<Float64Array>, solver: ShiftedSolver): GroupSolver['toWeights'] {
+  return async (h, cols) =>
+    (await gemm(x, { rows: x.rows, cols, data: await solver.fromBasis(h, cols) }, { transA: true })).data
+}
+
 /**
  * A mask group in the dual: a low-rank correction of the shared kernel factorization when the
  * group misses at most n/8 rows, else its own kernel (dualGroupSolver).
  */
-async function dualSolver(
-  kind: ShiftedSolverKind,
-  ker: DualKernel,
-  attrs: number[],
-  stats: TargetStats[],
-  d: number,
-  k: number,
-): Promise<GroupSolver> {
+async function dualSolver(group: DualGroup): Promise<GroupSolver> {
+  const { kind, ker, attrs, stats, d, k } = group
   const { n, xc, y } = ker
   const missing: number[] = []
   for (let i = 0; i < n; i++) if (Number.isNaN(y[i * k + attrs[0]])) missing.push(i)
-  if (missing.length > n / 8) return dualGroupSolver(kind, ker, attrs, stats, d, k)
+  if (missing.length > n / 8) return dualGroupSolver(group)
   ker.solver ??= await shiftedSolver(kind, ker.K, n)
   const kernel = ker.solver
   // r [n, q]: standardized labels centred over the labelled rows, 0 on the missing ones.
@@ -352,11 +359,9 @@ async function dualSolver(
     for (let i = 0; i < n; i++) if (!Number.isNaN(y[i * k + a])) r[i * q + c] -= zm
   })
   const masked = await prepareMaskedSolveDual(kernel, missing, r, q)
-  const xm = { rows: n, cols: d, data: xc }
   return {
     solveHat: (alpha) => masked.solve(alpha),
-    toWeights: async (h, cols) =>
-      (await gemm(xm, { rows: n, cols, data: await kernel.fromBasis(h, cols) }, { transA: true })).data,
+    toWeights: dualWeights({ rows: n, cols: d, data: xc }, kernel),
   }
 }
 
@@ -378,14 +383,8 @@ async function buildDualKernel(train: RidgeAccumulator): Promise<DualKernel> {
  * exactly. X̃·X̃ᵀ comes from the shared kernel: with g = X_c[L]·δ, δ = x̄ₐ − x̄,
  * Kₐ = K[L, L] − g·1ᵀ − 1·gᵀ + (δᵀδ)·11ᵀ.
  */
-async function dualGroupSolver(
-  kind: ShiftedSolverKind,
-  ker: DualKernel,
-  attrs: number[],
-  stats: TargetStats[],
-  d: number,
-  k: number,
-): Promise<GroupSolver> {
+async function dualGroupSolver(group: DualGroup): Promise<GroupSolver> {
+  const { kind, ker, attrs, stats, d, k } = group
   const { n, xc, K, y } = ker
   const L: number[] = []
   for (let i = 0; i < n; i++) if (!Number.isNaN(y[i * k + attrs[0]])) L.push(i)
@@ -425,11 +424,9 @@ async function dualGroupSolver(
   })
   const solver = await shiftedSolver(kind, Ka, na)
   const hat = await solver.toBasis(z, q)
-  const xm = { rows: na, cols: d, data: xt }
   return {
     solveHat: (alpha) => solver.solve(alpha, hat, q),
-    toWeights: async (h, cols) =>
-      (await gemm(xm, { rows: na, cols, data: await solver.fromBasis(h, cols) }, { transA: true })).data,
+    toWeights: dualWeights({ rows: na, cols: d, data: xt }, solver),
   }
 }
 
