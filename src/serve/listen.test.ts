@@ -3,14 +3,11 @@
  * its scores, refuses new connections, and the process exits 0.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { request } from 'node:http'
 import { test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import Fastify from 'fastify'
+import { root, serverChild } from '../../test/helpers/server-child.ts'
 import { serveUntilSignal } from './listen.ts'
-
-const root = fileURLToPath(new URL('../../', import.meta.url))
 
 // The child holds each batch for 400 ms (batchWaitMs), so a request is surely in flight at SIGTERM,
 // and prints a line when the request has reached the handler.
@@ -43,32 +40,7 @@ function post(url: string, body: unknown): Promise<{ status: number; body: strin
 }
 
 test('SIGTERM finishes in-flight requests, stops accepting, and exits 0', async () => {
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  let err = ''
-  proc.stdout.on('data', (c) => {
-    out += c
-  })
-  proc.stderr.on('data', (c) => {
-    err += c
-  })
-  const waitFor = (re: RegExp): Promise<RegExpMatchArray> =>
-    new Promise((resolve, reject) => {
-      const check = () => {
-        const m = out.match(re)
-        if (m) {
-          proc.stdout.off('data', check)
-          resolve(m)
-        }
-      }
-      proc.stdout.on('data', check)
-      proc.once('exit', (code) => reject(new Error(`child exited (${code}) before ${re}: ${out}${err}`)))
-      check()
-    })
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)))
+  const { proc, out, err, waitFor, exited } = serverChild(child)
   const [, url] = await waitFor(/listening (http:\/\/\S+)\n/)
   const inFlight = post(`${url}/v1/score`, { items: [{ prompt: 'Hi', response: 'Hello there!' }] })
   await waitFor(/in-flight\n/)
@@ -76,8 +48,8 @@ test('SIGTERM finishes in-flight requests, stops accepting, and exits 0', async 
   const res = await inFlight
   assert.equal(res.status, 200, res.body)
   assert.equal(JSON.parse(res.body).rewards.length, 1)
-  assert.equal(await exited, 0, err)
-  assert.match(out, /shutdown SIGTERM\n[\s\S]*closed\n/)
+  assert.equal(await exited, 0, err())
+  assert.match(out(), /shutdown SIGTERM\n[\s\S]*closed\n/)
   await assert.rejects(post(`${url}/v1/score`, { items: [{ prompt: 'a', response: 'b' }] }), /ECONNREFUSED/)
 })
 

@@ -5,12 +5,9 @@
  * with 32 rewards (no ECONNRESET, no 503), and the process must exit 0.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { request } from 'node:http'
 import { test } from 'node:test'
-import { fileURLToPath } from 'node:url'
-
-const root = fileURLToPath(new URL('../../', import.meta.url))
+import { root, serverChild } from '../../test/helpers/server-child.ts'
 
 const child = `
 import { buildServer } from '${root}src/serve/app.ts'
@@ -50,26 +47,8 @@ function post(url: string, body: string, written: () => void): Promise<{ status:
 }
 
 async function run(round: number): Promise<void> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  let err = ''
-  proc.stdout.on('data', (c) => {
-    out += c
-  })
-  proc.stderr.on('data', (c) => {
-    err += c
-  })
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', resolve))
-  const url = await new Promise<string>((resolve, reject) => {
-    proc.stdout.on('data', () => {
-      const m = /listening (http:\/\/\S+)\n/.exec(out)
-      if (m) resolve(m[1])
-    })
-    proc.once('exit', (code) => reject(new Error(`child exited (${code}): ${out}${err}`)))
-  })
+  const { proc, out, err, waitFor, exited } = serverChild(child)
+  const [, url] = await waitFor(/listening (http:\/\/\S+)\n/)
   const n = 100
   let written = 0
   let signalled = false
@@ -91,8 +70,8 @@ async function run(round: number): Promise<void> {
   )
   for (const a of answers) if (typeof a !== 'string') assert.equal(JSON.parse(a.body).rewards.length, 32)
   assert.ok(signalled)
-  assert.equal(await exited, 0, err)
-  assert.match(out, /closed\n/)
+  assert.equal(await exited, 0, err())
+  assert.match(out(), /closed\n/)
 }
 
 test('SIGTERM with 100 heavy requests in flight: all answered, exit 0 (4 rounds)', async () => {
