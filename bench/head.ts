@@ -28,18 +28,14 @@ import { accumulateRidge, fitRidge } from '../src/fit/ridge.ts'
 import type { TrainOptions } from '../src/train/options.ts'
 import { train } from '../src/train/train.ts'
 import { loadLine, writeBenchOut } from './bench-out.ts'
+import { BENCH_ADAMW, fmt, medianEpochSeconds, peerMatchedAdamW } from './epoch-timing.ts'
 
 const N = 65536
 const N_VAL = 8192
 const D = 768
 const K = 5
 const HYPER = {
-  seed: 0,
-  lr: 1e-3,
-  betas: [0.9, 0.999] as [number, number],
-  eps: 1e-8,
-  weightDecay: 0,
-  batchSize: 256,
+  ...BENCH_ADAMW,
   hidden: [256],
   activation: 'gelu' as const,
   dropout: 0,
@@ -137,12 +133,7 @@ function bestPeer(kase: string, epochs: number): Figures {
   return full
 }
 
-/** Median epoch time, leaving out the first epoch (warm-up: session creation, page faults) when there are more. */
-const perEpoch = (f: Figures) => {
-  const s = (f.seconds.length > 1 ? f.seconds.slice(1) : f.seconds).slice().sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
-const fmt = (v: number) => v.toFixed(3)
+const perEpoch = (f: Figures) => medianEpochSeconds(f.seconds)
 
 async function tsTrain(data: { train: Split; val: Split }, kase: 'linear' | 'mlp'): Promise<Figures> {
   const o: TrainOptions = {
@@ -150,18 +141,7 @@ async function tsTrain(data: { train: Split; val: Split }, kase: 'linear' | 'mlp
     hidden: HYPER.hidden,
     activation: HYPER.activation,
     dropout: HYPER.dropout,
-    optimizer: 'adamw',
-    lr: HYPER.lr,
-    betas: HYPER.betas,
-    eps: HYPER.eps,
-    weightDecay: HYPER.weightDecay,
-    batchSize: HYPER.batchSize,
-    epochs: EPOCHS[kase],
-    schedule: 'cosine',
-    warmupRatio: 0,
-    clipNorm: 0,
-    patience: 0,
-    seed: HYPER.seed,
+    ...peerMatchedAdamW(HYPER, EPOCHS[kase]),
   }
   const res = await train(
     { train: matrixSource(data.train.x, data.train.y, K), val: matrixSource(data.val.x, data.val.y, K) },

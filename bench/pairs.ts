@@ -30,17 +30,13 @@ import { fitBradleyTerry } from '../src/fit/bradley-terry.ts'
 import { pairValidation } from '../src/objectives/bradley-terry.ts'
 import { createObjective } from '../src/objectives/registry.ts'
 import { train } from '../src/train/train.ts'
+import { BENCH_ADAMW, fmt, medianEpochSeconds, peerMatchedAdamW } from './epoch-timing.ts'
 
 const N = 32768
 const N_VAL = 4096
 const D = 768
 const HYPER = {
-  seed: 0,
-  lr: 1e-3,
-  betas: [0.9, 0.999] as [number, number],
-  eps: 1e-8,
-  weightDecay: 0,
-  batchSize: 256,
+  ...BENCH_ADAMW,
   hidden: 256,
   l2: 1e-4,
 }
@@ -123,13 +119,6 @@ function peer(kase: string, epochs: number): { seconds: number[]; valAccuracy: n
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!)
 }
 
-const fmt = (v: number) => v.toFixed(3)
-/** Median epoch time, leaving out the first epoch (warm-up) when there are more. */
-const perEpoch = (s: number[]) => {
-  const t = (s.length > 1 ? s.slice(1) : s).slice().sort((a, b) => a - b)
-  return t.length % 2 ? t[(t.length - 1) / 2] : (t[t.length / 2 - 1] + t[t.length / 2]) / 2
-}
-
 const results: Record<string, unknown>[] = []
 function report(name: string, ours: number, theirs: number, peerName: string, kind: 'time' | 'accuracy'): void {
   const ratio = ours / theirs
@@ -182,17 +171,7 @@ async function main(): Promise<void> {
         activation: 'gelu',
         dropout: 0,
         objective: createObjective({ type: 'bradley-terry' }),
-        lr: HYPER.lr,
-        betas: HYPER.betas,
-        eps: HYPER.eps,
-        weightDecay: HYPER.weightDecay,
-        batchSize: HYPER.batchSize,
-        epochs: EPOCHS[kase],
-        schedule: 'cosine',
-        warmupRatio: 0,
-        clipNorm: 0,
-        patience: 0,
-        seed: HYPER.seed,
+        ...peerMatchedAdamW(HYPER, EPOCHS[kase]),
       },
     )
     const ours = res.history.map((h) => h.seconds)
@@ -202,7 +181,13 @@ async function main(): Promise<void> {
     console.log(
       `  torch 1 thread: ${theirs.seconds.map(fmt).join(', ')} s per epoch; val accuracy ${theirs.valAccuracy.toFixed(4)}`,
     )
-    report(`BT ${kase} s/epoch`, perEpoch(ours), perEpoch(theirs.seconds), 'torch (1 thread)', 'time')
+    report(
+      `BT ${kase} s/epoch`,
+      medianEpochSeconds(ours),
+      medianEpochSeconds(theirs.seconds),
+      'torch (1 thread)',
+      'time',
+    )
     report(`BT ${kase} val accuracy`, acc, theirs.valAccuracy, 'torch (1 thread)', 'accuracy')
   }
   if (cases.includes('exact')) {
