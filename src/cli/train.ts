@@ -15,7 +15,7 @@ import {
 } from '../pipeline/options.ts'
 import { type TrainRewardModelResult, trainRewardModel } from '../pipeline/train-reward-model.ts'
 import { TRAIN_DEFAULTS } from '../train/options.ts'
-import { addBackboneFlags, backboneOptionsFrom } from './backbone-flags.ts'
+import { addBackboneFlags, type BackboneFlags, backboneOptionsFrom } from './backbone-flags.ts'
 import {
   addDataFlags,
   addSplitFlags,
@@ -31,7 +31,7 @@ import { metricsTable } from './metrics-table.ts'
 import { choiceFlag, intFlag, numberFlag, numberListFlag } from './parse-flags.ts'
 import { stageProgress } from './stage-progress.ts'
 
-interface TrainFlags extends DataFlags, SplitFlags {
+interface TrainFlags extends DataFlags, SplitFlags, BackboneFlags {
   data?: string
   pairs?: string
   pairsFromRatings?: boolean
@@ -51,12 +51,6 @@ interface TrainFlags extends DataFlags, SplitFlags {
   pairGroup?: string
   l2?: number[]
   weights?: string
-  backbone: string
-  dim?: number
-  maxLength?: number
-  pooling?: string
-  layer?: number
-  quantize?: 'none' | 'int8'
   head: HeadChoice
   alphas?: number[]
   hidden?: number[]

@@ -30,7 +30,7 @@ import { RewardModel } from '../model/reward-model.ts'
 import { saveRewardModel } from '../model/save-model.ts'
 import { createObjective } from '../objectives/registry.ts'
 import type { FeatureStore } from '../store/feature-store.ts'
-import type { EpochRecord } from '../train/options.ts'
+import type { EpochRecord, TrainOptions } from '../train/options.ts'
 import { train } from '../train/train.ts'
 import { localDataFiles } from './data-files.ts'
 import type { PromptRows } from './evaluate-source.ts'
@@ -199,21 +199,34 @@ async function fitPairs(
     } as EpochRecord
     return { head, headInfo: { solver: 'newton-cg', l2: fit.l2, l2Grid: fit.grid }, history: [record], l2: fit.l2 }
   }
-  const history: EpochRecord[] = []
-  const res = await train(
+  const { res, history } = await trainLogged(
+    o,
     { train: await inMemoryIfSmall(trainPairs), val: valPairs ? await inMemoryIfSmall(valPairs) : undefined },
-    {
-      ...o.training,
-      lossWeights: null,
-      head: o.head as 'linear' | 'mlp',
-      objective,
-      onEpoch: (r) => {
-        history.push(r)
-        o.onEpoch?.(r)
-      },
-    },
+    objective,
   )
   return { head: res.head, headInfo: { solver: o.training.optimizer ?? 'adamw' }, history, bestEpoch: res.bestEpoch }
+}
+
+/** Mini-batch training of o.head on `objective`; every epoch goes to the returned history and to o.onEpoch. */
+async function trainLogged(
+  o: ResolvedTrainModelOptions,
+  data: Parameters<typeof train>[0],
+  objective: TrainOptions['objective'],
+  onStep?: NonNullable<TrainOptions['onStep']>,
+) {
+  const history: EpochRecord[] = []
+  const res = await train(data, {
+    ...o.training,
+    lossWeights: null,
+    head: o.head as 'linear' | 'mlp',
+    objective,
+    onEpoch: (r) => {
+      history.push(r)
+      o.onEpoch?.(r)
+    },
+    ...(onStep && { onStep }),
+  })
+  return { res, history }
 }
 
 /**
@@ -245,20 +258,11 @@ export async function fitCombined(
     lossWeights: o.training.lossWeights ?? null,
     center: o.center,
   })
-  const history: EpochRecord[] = []
-  const res = await train(
+  const { res, history } = await trainLogged(
+    o,
     { train: (await mixed(ratings.train, pairs.train))!, val: await mixed(ratings.val, pairs.val) },
-    {
-      ...o.training,
-      lossWeights: null,
-      head: o.head as 'linear' | 'mlp',
-      objective,
-      onEpoch: (r) => {
-        history.push(r)
-        o.onEpoch?.(r)
-      },
-      onStep: (p) => o.onProgress?.({ stage: 'fit', done: p.rows, total: p.totalRows }),
-    },
+    objective,
+    (p) => o.onProgress?.({ stage: 'fit', done: p.rows, total: p.totalRows }),
   )
   return {
     head: res.head,
