@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { Rng } from '../../src/compute/rng.ts'
 import { loadRewardModel } from '../../src/model/load-model.ts'
@@ -34,6 +34,10 @@ describe('numeric side features (--features)', () => {
     '--json',
   ]
 
+  /** `train --features model_scores` on qe.tsv into `name`. */
+  const trainSide = (name: string, extra: string[] = []) =>
+    run(['train', '--data', path('qe.tsv'), ...common, '--features', 'model_scores', '--out', path(name), ...extra])
+
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rf-side-'))
     // The texts carry no signal; the rating follows the NMT model's own score (as in MLQE-PE).
@@ -58,16 +62,7 @@ describe('numeric side features (--features)', () => {
   it('learns from the side column, stores it, and scores a same-schema file', async () => {
     const plain = run(['train', '--data', path('qe.tsv'), ...common, '--out', path('m-plain')])
     assert.equal(plain.code, 0, plain.stderr)
-    const side = run([
-      'train',
-      '--data',
-      path('qe.tsv'),
-      ...common,
-      '--features',
-      'model_scores',
-      '--out',
-      path('m-side'),
-    ])
+    const side = trainSide('m-side')
     assert.equal(side.code, 0, side.stderr)
     const pPlain = JSON.parse(plain.stdout).metrics.test.attributes.z_mean.pearson
     const pSide = JSON.parse(side.stdout).metrics.test.attributes.z_mean.pearson
@@ -109,17 +104,7 @@ describe('numeric side features (--features)', () => {
   })
   it('featurize --features, then train --feature-store --features: the model of direct training', async () => {
     const train = (name: string, extra: string[]) => {
-      const r = run([
-        'train',
-        '--data',
-        path('qe.tsv'),
-        ...common,
-        '--features',
-        'model_scores',
-        '--out',
-        path(name),
-        ...extra,
-      ])
+      const r = trainSide(name, extra)
       assert.equal(r.code, 0, r.stderr)
       return readFile(path(`${name}/head.safetensors`))
     }
