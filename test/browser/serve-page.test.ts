@@ -178,26 +178,33 @@ test('the page scores locally from a model folder chosen with the file input', {
   }
 })
 
+/**
+ * Serves `served`, opens its page, and scores the prompt with the first two responses on the server,
+ * then with the model the page loads from the server: both result panels as shown.
+ */
+async function scoreBothWays(served: FastifyInstance): Promise<{ base: string; server: Shown[]; local: Shown[] }> {
+  await served.listen({ host: '127.0.0.1', port: 0 })
+  const addr = served.server.address()
+  const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`
+  await page.goto(base)
+  await page.waitForSelector('body[data-card="ready"]')
+  await page.fill('#prompt', prompt)
+  const boxes = await page.$$('.response')
+  for (let i = 0; i < 2; i++) await boxes[i].fill(responses[i])
+  await page.click('#score-server')
+  await page.waitForSelector('#results-server .result:nth-child(3)')
+  await page.click('#load-server-model')
+  await page.waitForSelector('body[data-local-model="ready"]')
+  await page.click('#score-local')
+  await page.waitForSelector('#results-local .result:nth-child(3)')
+  return { base, server: await shown('#results-server'), local: await shown('#results-local') }
+}
+
 test('an MLP head scores the same in the browser as on the server', { skip }, async () => {
   const mlp = buildServer(hashingModel({ head: 'mlp', dim: 1024, seed: 11 }))
-  await mlp.listen({ host: '127.0.0.1', port: 0 })
   try {
-    const addr = mlp.server.address()
-    const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`
-    await page.goto(base)
-    await page.waitForSelector('body[data-card="ready"]')
+    const { server, local } = await scoreBothWays(mlp)
     assert.match((await page.textContent('#model-summary')) ?? '', /mlp head/)
-    await page.fill('#prompt', prompt)
-    const boxes = await page.$$('.response')
-    for (let i = 0; i < 2; i++) await boxes[i].fill(responses[i])
-    await page.click('#score-server')
-    await page.waitForSelector('#results-server .result:nth-child(3)')
-    await page.click('#load-server-model')
-    await page.waitForSelector('body[data-local-model="ready"]')
-    await page.click('#score-local')
-    await page.waitForSelector('#results-local .result:nth-child(3)')
-    const server = await shown('#results-server')
-    const local = await shown('#results-local')
     assert.equal(local.length, 2)
     for (const s of server) {
       const l = local.find((x) => x.index === s.index) as Shown
@@ -211,24 +218,9 @@ test('an MLP head scores the same in the browser as on the server', { skip }, as
 
 test('a gating merge weighs each prompt the same in the browser as on the server', { skip }, async () => {
   const gated = buildServer(hashingModel({ merge: 'gating', dim: 1024, seed: 5 }))
-  await gated.listen({ host: '127.0.0.1', port: 0 })
   try {
-    const addr = gated.server.address()
-    const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`
-    await page.goto(base)
-    await page.waitForSelector('body[data-card="ready"]')
-    await page.fill('#prompt', prompt)
-    const boxes = await page.$$('.response')
-    for (let i = 0; i < 2; i++) await boxes[i].fill(responses[i])
-    await page.click('#score-server')
-    await page.waitForSelector('#results-server .result:nth-child(3)')
     // The page loads config.json + head.safetensors, whose merge.* tensors hold the gate.
-    await page.click('#load-server-model')
-    await page.waitForSelector('body[data-local-model="ready"]')
-    await page.click('#score-local')
-    await page.waitForSelector('#results-local .result:nth-child(3)')
-    const server = await shown('#results-server')
-    const local = await shown('#results-local')
+    const { base, server, local } = await scoreBothWays(gated)
     assert.equal(local.length, 2)
     const ref = (
       await (
