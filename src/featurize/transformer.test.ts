@@ -12,6 +12,17 @@ const MODELS = new URL('../../test/fixtures/models/', import.meta.url).pathname
 const BERT = join(MODELS, 'tiny-bert')
 const LLAMA = join(MODELS, 'tiny-llama')
 
+/** The tiny Llama fixture's decoder rows (max 256 tokens, template 'auto'). */
+async function llamaRows() {
+  const { AutoTokenizer } = await import('@huggingface/transformers')
+  const { createDecoderRows } = await import('./transformer-inputs.ts')
+  return createDecoderRows(
+    (await AutoTokenizer.from_pretrained(LLAMA, { local_files_only: true })) as never,
+    256,
+    'auto',
+  )
+}
+
 interface Ref extends TextPair {
   input_ids: number[]
   token_type_ids?: number[]
@@ -105,13 +116,7 @@ describe('transformer featurizer: torch reference', () => {
       })
       await f.dispose()
     }
-    const { AutoTokenizer } = await import('@huggingface/transformers')
-    const { createDecoderRows } = await import('./transformer-inputs.ts')
-    const rows = createDecoderRows(
-      (await AutoTokenizer.from_pretrained(LLAMA, { local_files_only: true })) as never,
-      256,
-      'auto',
-    )
+    const rows = await llamaRows()
     for (const r of reference.llama) assert.deepEqual(rows(r).ids, r.input_ids)
   })
 })
@@ -185,13 +190,7 @@ describe('transformer featurizer: a vector never depends on its batch', () => {
 
   test('Llama: the last REAL token is pooled, never a pad (and a pad position would differ)', async () => {
     // Run the graph directly on a right-padded batch: the short row's last column is a pad.
-    const { AutoTokenizer } = await import('@huggingface/transformers')
-    const { createDecoderRows } = await import('./transformer-inputs.ts')
-    const rows = createDecoderRows(
-      (await AutoTokenizer.from_pretrained(LLAMA, { local_files_only: true })) as never,
-      256,
-      'auto',
-    )
+    const rows = await llamaRows()
     const short = { prompt: 'red', response: 'blue' }
     const long = { prompt: words(10), response: words(6) }
     const [a, b] = [rows(short).ids, rows(long).ids]
