@@ -12,6 +12,7 @@
  *   for await (const e of readRatingSplits({ train: 'a.jsonl' }, { targetColumns: 'x' }, s)) e.split
  */
 import { DEFAULT_SEED } from '../compute/rng.ts'
+import { fmix32 } from '../core/fmix32.ts'
 import { OptionError } from '../errors.ts'
 import type { DataOptions } from './options.ts'
 import type { RatingExample } from './rating-example.ts'
@@ -57,12 +58,7 @@ export function hashKey(key: string, seed: number): number {
     h ^= key.charCodeAt(i)
     h = Math.imul(h, 0x01000193)
   }
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
+  return fmix32(h)
 }
 
 /** Which side a row falls on. Options must come from resolveSplitOptions. */

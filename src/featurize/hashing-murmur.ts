@@ -6,6 +6,10 @@
  *   murmur3('hello', 0)                  // a uint32; same on every platform and run
  *   murmur3Padded('cat', 0, 2, 0)        // hash of ' c' in the padded word ' cat '
  */
+import { fmix32 } from '../core/fmix32.ts'
+
+// The MurmurHash3 finalizer lives on the ground floor (the split hashes rows with it too).
+export { fmix32 }
 
 const C1 = 0xcc9e2d51
 const C2 = 0x1b873593
@@ -22,16 +26,6 @@ export function mixH(h: number, k: number): number {
   h ^= mixK(k)
   h = (h << 13) | (h >>> 19)
   return (Math.imul(h, 5) + 0xe6546b64) | 0
-}
-
-/** The MurmurHash3 finalizer: full avalanche of a 32-bit value. */
-export function fmix32(h: number): number {
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
 }
 
 /** Hash of s[start, end) (code units). */
