@@ -2,7 +2,14 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { Rng } from '../compute/rng.ts'
-import { averageRanks, kendallTauB, type RatingMetrics, ratingMetrics, ratingMetricsByAttribute } from './metrics.ts'
+import {
+  averageRanks,
+  kendallTauB,
+  RATING_METRIC_NAMES,
+  type RatingMetrics,
+  ratingMetrics,
+  ratingMetricsByAttribute,
+} from './metrics.ts'
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`)
 
@@ -124,17 +131,13 @@ test('per-attribute metrics split a row-major [n, k] matrix by attribute', () =>
 test('no labelled rows: n = 0 and every metric NaN (null in JSON), never a throw', () => {
   const m = ratingMetrics([Number.NaN, null], [1, 2])
   assert.equal(m.n, 0)
-  for (const key of [
-    'l_rating',
-    'mse',
-    'rmse',
-    'mae',
-    'pearson',
-    'spearman',
-    'kendall',
-    'pairwise_accuracy',
-  ] as const) {
-    assert.ok(Number.isNaN(m[key]), key)
-  }
+  // Every metric the result carries is in RATING_METRIC_NAMES.
+  assert.deepEqual(
+    Object.keys(m)
+      .filter((k) => k !== 'n')
+      .sort(),
+    [...RATING_METRIC_NAMES].sort(),
+  )
+  for (const key of RATING_METRIC_NAMES) assert.ok(Number.isNaN(m[key]), key)
   assert.equal(JSON.parse(JSON.stringify(m)).pearson, null)
 })
