@@ -68,6 +68,32 @@ function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m
 }
 
+type Fit = Awaited<ReturnType<typeof fitRidge>>
+
+/** Each attribute's weights and bias are the normal equations' at `alpha` (within 1e-6). */
+function assertNormalEquations(fit: Fit, data: Data, alpha: number): void {
+  const { d, k } = data
+  for (let a = 0; a < k; a++) {
+    const { mean, std } = fit.targetStats[a]
+    const ref = directSolve(data, a, alpha, mean, std)
+    assert.ok(maxAbs(fit.params['linear.weight'].data.subarray(a * d, a * d + d), ref.w) < 1e-6, `attribute ${a}`)
+    assert.ok(Math.abs(fit.params['linear.bias'].data[a] - ref.b) < 1e-6)
+  }
+}
+
+/** Two fits chose the same α per attribute, with the same weights (1e-6) and validation grid (1e-9 relative). */
+function assertSameFit(a: Fit, b: Fit, label: string): void {
+  assert.deepEqual(a.alphas, b.alphas)
+  assert.ok(maxAbs(a.params['linear.weight'].data, b.params['linear.weight'].data) < 1e-6)
+  assert.ok(maxAbs(a.params['linear.bias'].data, b.params['linear.bias'].data) < 1e-6)
+  a.grid.forEach((g, i) => {
+    g.valLRating.forEach((x, t) => {
+      const y = b.grid[i].valLRating[t]
+      assert.ok(Math.abs(x - y) <= 1e-9 * Math.abs(y), `${label} alpha ${g.alpha} attribute ${t}`)
+    })
+  })
+}
+
 for (const solver of ['band', 'eigen', 'cholesky'] as const) {
   test(`${solver}: fixed alpha matches the normal equations solved directly, with missing labels`, async () => {
     const data = makeData(1, 120, 9, 3, 0.15)
@@ -79,12 +105,7 @@ for (const solver of ['band', 'eigen', 'cholesky'] as const) {
     assert.deepEqual(fit.warnings, [])
     assert.deepEqual(fit.params['linear.weight'].shape, [3, 9])
     assert.deepEqual(fit.params['linear.bias'].shape, [3])
-    for (let a = 0; a < 3; a++) {
-      const { mean, std } = fit.targetStats[a]
-      const ref = directSolve(data, a, 2.5, mean, std)
-      assert.ok(maxAbs(fit.params['linear.weight'].data.subarray(a * 9, a * 9 + 9), ref.w) < 1e-6, `attribute ${a}`)
-      assert.ok(Math.abs(fit.params['linear.bias'].data[a] - ref.b) < 1e-6)
-    }
+    assertNormalEquations(fit, data, 2.5)
   })
 }
 
@@ -286,26 +307,10 @@ test('missing labels: the Woodbury path (kept rows) and the per-pattern Gram pat
   assert.ok(dropped.maskGroups.every((g) => dropped.maskStats(g[0]).missingRows === null))
   const validation = await accumulate(val)
   for (const solver of ['band', 'eigen'] as const) {
-    const a = await fitRidge(kept, { validation, solver })
-    const b = await fitRidge(dropped, { validation, solver })
-    assert.deepEqual(a.alphas, b.alphas)
-    assert.ok(maxAbs(a.params['linear.weight'].data, b.params['linear.weight'].data) < 1e-6)
-    assert.ok(maxAbs(a.params['linear.bias'].data, b.params['linear.bias'].data) < 1e-6)
-    for (let i = 0; i < a.grid.length; i++) {
-      for (let t = 0; t < 3; t++) {
-        const x = a.grid[i].valLRating[t]
-        const y = b.grid[i].valLRating[t]
-        assert.ok(Math.abs(x - y) <= 1e-9 * Math.abs(y), `${solver} alpha ${a.grid[i].alpha} attribute ${t}`)
-      }
-    }
+    assertSameFit(await fitRidge(kept, { validation, solver }), await fitRidge(dropped, { validation, solver }), solver)
   }
   // And both match the normal equations solved on each attribute's labelled rows.
-  const fit = await fitRidge(kept, { alpha: 0.8, solver: 'band' })
-  for (let t = 0; t < 3; t++) {
-    const ref = directSolve(train, t, 0.8, fit.targetStats[t].mean, fit.targetStats[t].std)
-    assert.ok(maxAbs(fit.params['linear.weight'].data.subarray(t * 20, t * 20 + 20), ref.w) < 1e-6)
-    assert.ok(Math.abs(fit.params['linear.bias'].data[t] - ref.b) < 1e-6)
-  }
+  assertNormalEquations(await fitRidge(kept, { alpha: 0.8, solver: 'band' }), train, 0.8)
 })
 
 test('fewer rows than features: the dual (n×n kernel) gives the primal fit, and auto picks it', async () => {
@@ -315,22 +320,8 @@ test('fewer rows than features: the dual (n×n kernel) gives the primal fit, and
   const validation = await accumulate(val)
   const dual = await fitRidge(acc, { validation })
   assert.equal(dual.solverUsed, 'dual')
-  const primal = await fitRidge(acc, { validation, solver: 'band' })
-  assert.deepEqual(dual.alphas, primal.alphas)
-  assert.ok(maxAbs(dual.params['linear.weight'].data, primal.params['linear.weight'].data) < 1e-6)
-  assert.ok(maxAbs(dual.params['linear.bias'].data, primal.params['linear.bias'].data) < 1e-6)
-  dual.grid.forEach((g, i) => {
-    for (let a = 0; a < 2; a++) {
-      const ref = primal.grid[i].valLRating[a]
-      assert.ok(Math.abs(g.valLRating[a] - ref) <= 1e-9 * Math.abs(ref), `alpha ${g.alpha}`)
-    }
-  })
-  const fixed = await fitRidge(acc, { alpha: 3, solver: 'dual' })
-  for (let a = 0; a < 2; a++) {
-    const ref = directSolve(train, a, 3, fixed.targetStats[a].mean, fixed.targetStats[a].std)
-    assert.ok(maxAbs(fixed.params['linear.weight'].data.subarray(a * 70, a * 70 + 70), ref.w) < 1e-6)
-    assert.ok(Math.abs(fixed.params['linear.bias'].data[a] - ref.b) < 1e-6)
-  }
+  assertSameFit(dual, await fitRidge(acc, { validation, solver: 'band' }), 'dual vs band')
+  assertNormalEquations(await fitRidge(acc, { alpha: 3, solver: 'dual' }), train, 3)
 })
 
 test('rows beyond the kept limit: auto uses the primal, and an explicit dual says why it cannot', async () => {
