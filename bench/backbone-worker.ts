@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs'
 import * as ort from 'onnxruntime-node'
-import type { TextPair } from '../src/featurize/featurizer.ts'
+import type { Featurizer, TextPair } from '../src/featurize/featurizer.ts'
 import { createTransformerFeaturizer, transformerSessionOptions } from '../src/featurize/transformer.ts'
 
 const [mode, json] = process.argv.slice(2)
@@ -25,6 +25,17 @@ const cpuSeconds = (since: NodeJS.CpuUsage) => {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
 
+/** Featurizes every pair once (after the caller's warm-up), then disposes of `f`: the vectors and the figures printed. */
+async function timedFeaturize(f: Featurizer, pairs: TextPair[]) {
+  const c0 = process.cpuUsage()
+  const t0 = performance.now()
+  const out = await f.featurize(pairs)
+  const seconds = (performance.now() - t0) / 1000
+  const cpu = cpuSeconds(c0)
+  await f.dispose?.()
+  return { out, figures: { seconds, cpuSeconds: cpu, texts: pairs.length, maxRssMB: rssMB() } }
+}
+
 async function featurize(): Promise<void> {
   const pairs = JSON.parse(readFileSync(args.pairs, 'utf8')) as TextPair[]
   const f = await createTransformerFeaturizer({
@@ -36,21 +47,8 @@ async function featurize(): Promise<void> {
     sortByLength: args.sortByLength ?? true,
   })
   await f.featurize(pairs.slice(0, 2)) // warm-up
-  const c0 = process.cpuUsage()
-  const t0 = performance.now()
-  const out = await f.featurize(pairs)
-  const seconds = (performance.now() - t0) / 1000
-  const cpu = cpuSeconds(c0)
-  await f.dispose()
-  console.log(
-    JSON.stringify({
-      seconds,
-      cpuSeconds: cpu,
-      texts: pairs.length,
-      maxRssMB: rssMB(),
-      first: Array.from(out.subarray(0, 8)),
-    }),
-  )
+  const { out, figures } = await timedFeaturize(f, pairs)
+  console.log(JSON.stringify({ ...figures, first: Array.from(out.subarray(0, 8)) }))
 }
 
 /** Each onnxruntime setting on the same [16, 128] batch, interleaved round by round. */
@@ -119,21 +117,8 @@ async function gguf(): Promise<void> {
     parallel: args.parallel,
   })
   await f.featurize(pairs.slice(0, 2))
-  const c0 = process.cpuUsage()
-  const t0 = performance.now()
-  const out = await f.featurize(pairs)
-  const seconds = (performance.now() - t0) / 1000
-  const cpu = cpuSeconds(c0)
-  await f.dispose?.()
-  console.log(
-    JSON.stringify({
-      seconds,
-      cpuSeconds: cpu,
-      texts: pairs.length,
-      maxRssMB: rssMB(),
-      vectors: Array.from(out),
-    }),
-  )
+  const { out, figures } = await timedFeaturize(f, pairs)
+  console.log(JSON.stringify({ ...figures, vectors: Array.from(out) }))
 }
 
 await ({ featurize, session: sessionOptions, gguf } as Record<string, () => Promise<void>>)[mode]()
