@@ -15,7 +15,7 @@
  * Rows go to bench/out/uncertainty.json.
  *
  * Environment: BENCH_UNCERTAINTY_DATA=hanna,mlqe (which), BENCH_UNCERTAINTY_DIM (hashing dim,
- * default 4096; 256 for a smoke run), BENCH_UNCERTAINTY_FORM=auto|eigen|dual (the ridge std's
+ * default 4096; 256 for a smoke run), BENCH_UNCERTAINTY_RANK=N (the eigen form's width), BENCH_UNCERTAINTY_FORM=auto|eigen|dual (the ridge std's
  * form), BENCH_UNCERTAINTY_ROWS (rows scored, default per dataset), BENCH_UNCERTAINTY_REPS (7).
  *
  * @example
@@ -37,6 +37,8 @@ const SHARED =
 const ONLY = process.env.BENCH_UNCERTAINTY_DATA ?? 'hanna,mlqe'
 const DIM = Number(process.env.BENCH_UNCERTAINTY_DIM ?? 4096)
 const FORM = (process.env.BENCH_UNCERTAINTY_FORM ?? 'auto') as 'auto' | 'eigen' | 'dual'
+/** The eigen form's width (the fit's `rank`); unset: the library default. */
+const RANK = process.env.BENCH_UNCERTAINTY_RANK ? Number(process.env.BENCH_UNCERTAINTY_RANK) : undefined
 const REPS = Number(process.env.BENCH_UNCERTAINTY_REPS ?? 7)
 
 interface Job {
@@ -106,7 +108,7 @@ try {
       ...job.options,
       backboneOptions: { dim: DIM },
       cacheDir: join(dir, 'cache'),
-      uncertainty: { form: FORM },
+      uncertainty: { form: FORM, ...(RANK ? { rank: RANK } : {}) },
     }
     // Features first (cached), so the two timed fits below differ only by the std fit.
     await trainRewardModel({ ...common, out: `${job.options.out}-warm`, uncertainty: false })

@@ -181,11 +181,25 @@ export class RidgeUncertainty {
     const cols = all.rows
     const x32 = x.data instanceof Float32Array ? (x as Matrix<Float32Array>) : { ...x, data: Float32Array.from(x.data) }
     const xs = (await gemm(x32, all, { transB: true })).data
+    // One monomorphic typed array in the hot loops (x.data is a union type: 4x slower read through it).
+    const xd = x32.data
     const xx = new Float64Array(n)
     for (let i = 0; i < n; i++) {
-      let s = 0
-      for (let c = i * d; c < (i + 1) * d; c++) s += x.data[c] * x.data[c]
-      xx[i] = s
+      // Four partial sums: independent additions pipeline (about 2x a single running sum).
+      let s0 = 0
+      let s1 = 0
+      let s2 = 0
+      let s3 = 0
+      const end = (i + 1) * d
+      let c = i * d
+      for (; c + 3 < end; c += 4) {
+        s0 += xd[c] * xd[c]
+        s1 += xd[c + 1] * xd[c + 1]
+        s2 += xd[c + 2] * xd[c + 2]
+        s3 += xd[c + 3] * xd[c + 3]
+      }
+      for (; c < end; c++) s0 += xd[c] * xd[c]
+      xx[i] = s0 + s1 + (s2 + s3)
     }
     const out: { p: Float64Array; z2: Float64Array }[] = []
     let col = 0
@@ -194,8 +208,10 @@ export class RidgeUncertainty {
       const w = g.width
       const p = new Float64Array(n * w)
       const z2 = new Float64Array(n)
+      const vMean = g.vMean
       for (let i = 0; i < n; i++) {
-        for (let j = 0; j < w; j++) p[i * w + j] = xs[i * cols + col + j] - g.vMean[j]
+        const row = i * cols + col
+        for (let j = 0; j < w; j++) p[i * w + j] = xs[row + j] - vMean[j]
         z2[i] = Math.max(0, xx[i] - 2 * xs[i * cols + meanCol + gi] + g.meanNorm2)
       }
       col += w
