@@ -49,7 +49,7 @@ export interface RidgeUncertaintyOptions {
 
 export const RIDGE_UNCERTAINTY_DEFAULTS = {
   form: 'auto',
-  rank: 256,
+  rank: 128,
   iterations: 3,
 } satisfies Required<RidgeUncertaintyOptions>
 
