@@ -109,3 +109,45 @@ export async function gemmRowInvariant<T extends FloatArray>(
   }
   return { rows: m, cols: n, data: out }
 }
+
+/**
+ * A·Bᵀ together with ‖aᵢ‖² per row of A, in one onnxruntime run (Gemm + ReduceSumSquare, both
+ * threaded and vectorized; the norms summed in float32, relative error ~1e-7): the predictive std
+ * needs both, and a JavaScript loop for the norms cost as much as the product at d = 4096. Where
+ * the graph cannot run (the browser bundle runs only Gemm): `gemm` and a float64 loop.
+ */
+export async function gemmWithRowNorms(
+  a: Matrix<Float32Array>,
+  b: Matrix<Float32Array>,
+): Promise<{ product: Matrix<Float32Array>; norms: Float64Array }> {
+  const { rows: m, cols: k } = a
+  if (b.cols !== k) throw new RangeError(`gemmWithRowNorms: A has ${k} columns, B has ${b.cols}`)
+  if (m * k * b.rows >= ORT_MIN_FLOPS) {
+    const session = await cachedSession('gemm-row-norms', () => ({
+      nodes: [
+        node('Gemm', ['a', 'b'], ['c'], { transB: { int: 1 } }),
+        node('ReduceSumSquare', ['a'], ['s'], { axes: { ints: [1] }, keepdims: { int: 0 } }),
+      ],
+      inputs: [tensorInfo('a', DType.float, ['m', 'k']), tensorInfo('b', DType.float, ['n', 'k'])],
+      outputs: [tensorInfo('c', DType.float, ['m', 'n']), tensorInfo('s', DType.float, ['m'])],
+    })).catch(() => null)
+    if (session) {
+      const out = await session.run({
+        a: new ort.Tensor('float32', a.data.subarray(0, m * k), [m, k]),
+        b: new ort.Tensor('float32', b.data.subarray(0, b.rows * k), [b.rows, k]),
+      })
+      return {
+        product: { rows: m, cols: b.rows, data: out.c.data as Float32Array },
+        norms: Float64Array.from(out.s.data as Float32Array),
+      }
+    }
+  }
+  const product = await gemm(a, b, { transB: true })
+  const norms = new Float64Array(m)
+  for (let i = 0; i < m; i++) {
+    let s = 0
+    for (let c = i * k; c < (i + 1) * k; c++) s += a.data[c] * a.data[c]
+    norms[i] = s
+  }
+  return { product, norms }
+}

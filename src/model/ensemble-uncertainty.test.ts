@@ -96,7 +96,6 @@ function linearEnsemble(ws: number[][], sigma: number): EnsembleUncertainty {
 
 test('when the members disagree more than they err, σ is 0 and the spread shrinks so std² matches error² on validation', async () => {
   const rng = new Rng(4)
-  const d = 4
   const w = [1, -1, 0.5, 0.2]
   // Members far apart (sd 1 around w): their spread is several times the actual error.
   const ws = Array.from({ length: 5 }, () => w.map((v) => v + rng.normal()))

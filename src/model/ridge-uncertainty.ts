@@ -35,7 +35,7 @@
  *   const u = ridgeUncertaintyFromParams(config.uncertainty, params)
  *   const std = await u.attributeStd(x)     // [n, k] on the rating scale
  */
-import { gemm } from '../compute/matmul.ts'
+import { gemmWithRowNorms } from '../compute/matmul.ts'
 import type { Matrix } from '../compute/matrix.ts'
 import type { ParamSet } from '../core/tensor.ts'
 import { type BandReduction, factorShiftedBand, solveBandFactor } from '../linalg/band-reduce.ts'
@@ -180,27 +180,8 @@ export class RidgeUncertainty {
     const all = this.stacked()
     const cols = all.rows
     const x32 = x.data instanceof Float32Array ? (x as Matrix<Float32Array>) : { ...x, data: Float32Array.from(x.data) }
-    const xs = (await gemm(x32, all, { transB: true })).data
-    // One monomorphic typed array in the hot loops (x.data is a union type: 4x slower read through it).
-    const xd = x32.data
-    const xx = new Float64Array(n)
-    for (let i = 0; i < n; i++) {
-      // Four partial sums: independent additions pipeline (about 2x a single running sum).
-      let s0 = 0
-      let s1 = 0
-      let s2 = 0
-      let s3 = 0
-      const end = (i + 1) * d
-      let c = i * d
-      for (; c + 3 < end; c += 4) {
-        s0 += xd[c] * xd[c]
-        s1 += xd[c + 1] * xd[c + 1]
-        s2 += xd[c + 2] * xd[c + 2]
-        s3 += xd[c + 3] * xd[c + 3]
-      }
-      for (; c < end; c++) s0 += xd[c] * xd[c]
-      xx[i] = s0 + s1 + (s2 + s3)
-    }
+    const { product, norms: xx } = await gemmWithRowNorms(x32, all)
+    const xs = product.data
     const out: { p: Float64Array; z2: Float64Array }[] = []
     let col = 0
     const meanCol = cols - this.loaded.length
