@@ -83,10 +83,9 @@ export interface RidgeUncertaintySpec {
 /** Tensor names in uncertainty.safetensors for pattern g. */
 export const groupTensor = (g: number, what: 'mean' | 'vectors' | 'values' | 'band' | 'bandLow') => `ridge.${g}.${what}`
 
-/** The loaded form: per pattern mean [d], vectors [width, d] (float32), V·x̄, and values or band. */
+/** The loaded form: per pattern mean [d], V·x̄, and values or band (the vectors are in `stacked`). */
 interface LoadedGroup extends RidgeUncertaintyGroup {
   mean: Float64Array
-  vectors: Matrix
   /** eigen: [width]; dual: empty. */
   values: Float64Array
   /** dual: B in lower band storage; null for eigen. */
@@ -110,11 +109,20 @@ export interface RidgeQuadratic {
 
 export class RidgeUncertainty {
   readonly kind = 'ridge'
+  /** As given, except that each pattern's `vectors` tensor is a view into `stacked` (the same values). */
+  readonly params: ParamSet
   private readonly loaded: LoadedGroup[]
+  /**
+   * Every pattern's vectors, then every pattern's mean, stacked as one [Σ width + patterns, d]
+   * float32 matrix: one product per call instead of a product and a d-long float64 loop per
+   * pattern (5 patterns at d = 4096 made scoring with std 8× scoring without). The vectors are held
+   * here only, not also in their own arrays.
+   */
+  private readonly stacked: Matrix<Float32Array>
 
   constructor(
     readonly spec: RidgeUncertaintySpec,
-    readonly params: ParamSet,
+    params: ParamSet,
     readonly dim: number,
   ) {
     this.loaded = spec.groups.map((g, i) => {
@@ -137,35 +145,24 @@ export class RidgeUncertainty {
       }
       let meanNorm2 = 0
       for (let c = 0; c < dim; c++) meanNorm2 += mean[c] * mean[c]
-      const vectors = { rows: g.width, cols: dim, data: vt.data }
-      return { ...g, mean, vectors, values, band, factors: new Map(), vMean, meanNorm2 }
+      return { ...g, mean, values, band, factors: new Map(), vMean, meanNorm2 }
     })
+    const rows = spec.groups.reduce((s, g) => s + g.width, 0) + spec.groups.length
+    const data = new Float32Array(rows * dim)
+    this.params = { ...params }
+    let r = 0
+    spec.groups.forEach((g, i) => {
+      const name = groupTensor(i, 'vectors')
+      data.set(params[name].data.subarray(0, g.width * dim), r * dim)
+      this.params[name] = { shape: params[name].shape, data: data.subarray(r * dim, (r + g.width) * dim) }
+      r += g.width
+    })
+    for (const g of this.loaded) data.set(Float32Array.from(g.mean), r++ * dim)
+    this.stacked = { rows, cols: dim, data }
   }
 
   get attributes(): number {
     return this.spec.attributes.length
-  }
-
-  /**
-   * Every pattern's vectors, then every pattern's mean, stacked as one [Σ width + patterns, d]
-   * float32 matrix: one product per call instead of a product and a d-long float64 loop per
-   * pattern (5 patterns at d = 4096 made scoring with std 8× scoring without).
-   */
-  private stackedRows: Matrix<Float32Array> | null = null
-
-  private stacked(): Matrix<Float32Array> {
-    if (this.stackedRows) return this.stackedRows
-    const d = this.dim
-    const rows = this.loaded.reduce((s, g) => s + g.width, 0) + this.loaded.length
-    const data = new Float32Array(rows * d)
-    let r = 0
-    for (const g of this.loaded) {
-      data.set(g.vectors.data.subarray(0, g.width * d), r * d)
-      r += g.width
-    }
-    for (const g of this.loaded) data.set(Float32Array.from(g.mean), r++ * d)
-    this.stackedRows = { rows, cols: d, data }
-    return this.stackedRows
   }
 
   /**
@@ -177,7 +174,7 @@ export class RidgeUncertainty {
   async project(x: Matrix): Promise<{ p: Float64Array; z2: Float64Array }[]> {
     const n = x.rows
     const d = this.dim
-    const all = this.stacked()
+    const all = this.stacked
     const cols = all.rows
     const x32 = x.data instanceof Float32Array ? (x as Matrix<Float32Array>) : { ...x, data: Float32Array.from(x.data) }
     const { product, norms: xx } = await gemmWithRowNorms(x32, all)
