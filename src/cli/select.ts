@@ -10,7 +10,7 @@ import { loadRewardModel } from '../model/load-model.ts'
 import { SELECT_STRATEGIES, type SelectStrategy } from '../model/select-rows.ts'
 import { selectFromPool } from '../pipeline/select-pool.ts'
 import { addDataFlags, type DataFlags, dataOptionsFrom } from './data-flags.ts'
-import { defaultCacheDir } from './env.ts'
+import { modelLoadOptions } from './env.ts'
 import { intFlag } from './parse-flags.ts'
 
 interface SelectFlags extends DataFlags {
@@ -54,12 +54,7 @@ export function registerSelectCommand(program: Command): void {
   addDataFlags(cmd)
     .addHelpText('after', EXAMPLES)
     .action(async (f: SelectFlags) => {
-      const model = await loadRewardModel(f.model, {
-        cacheDir: f.cacheDir ?? defaultCacheDir(),
-        offline: f.offline || process.env.REWARDFIT_OFFLINE === '1',
-        endpoint: process.env.HF_ENDPOINT,
-        token: process.env.HF_TOKEN,
-      })
+      const model = await loadRewardModel(f.model, modelLoadOptions(f))
       const labelled = f.labelled ? f.labelled.filter((x) => x !== 'none') : null
       const r = await selectFromPool(model, f.pool, {
         budget: f.budget,
