@@ -202,11 +202,12 @@ function products(a: PairMatrices): Products {
         Float64Array.from((await gemm(M, { rows: n, cols: 1, data: Float32Array.from(e) }, { transA: true })).data),
     }
   }
-  const pick = (m: Float32Array | null) => (m === null ? null : n * d >= ORT_MIN_ENTRIES ? ort(m) : js(m))
+  const f32 = n * d >= ORT_MIN_ENTRIES
+  const pick = (m: Float32Array | null) => (m === null ? null : f32 ? ort(m) : js(m))
   const zz = pick(a.z)!
   const uu = pick(a.u)
   const none = async () => new Float64Array(0)
-  return { z: zz.mv, zt: zz.mtv, u: uu ? uu.mv : none, ut: uu ? uu.mtv : none, f32: n * d >= ORT_MIN_ENTRIES }
+  return { z: zz.mv, zt: zz.mtv, u: uu ? uu.mv : none, ut: uu ? uu.mtv : none, f32 }
 }
 
 /** Minimizes f = -F over θ = [w, b] by truncated Newton with a backtracking (Armijo) line search. */
