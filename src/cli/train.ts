@@ -169,7 +169,7 @@ export function registerTrainCommand(program: Command): void {
   addBackboneFlags(addDataFlags(cmd))
     .option(
       '--head <type>',
-      `${HEAD_CHOICES.join(' | ')} (exact: the objective's exact fit of a linear head, ridge for ratings and Newton for pairs; auto: ridge, exact for pairs alone, linear for both)`,
+      `${HEAD_CHOICES.join(' | ')} (exact: the objective's exact fit of a linear head, ridge for ratings and L-BFGS for pairs; auto: ridge, exact for pairs alone, linear for both)`,
       choiceFlag('--head', HEAD_CHOICES),
       TRAIN_MODEL_DEFAULTS.head,
     )

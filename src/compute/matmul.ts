@@ -61,11 +61,18 @@ export async function gemm<T extends FloatArray>(a: Matrix<T>, b: Matrix<T>, o: 
   if (f64 !== b.data instanceof Float64Array) throw new TypeError('gemm: A and B must share a dtype')
   const dt = f64 ? DType.double : DType.float
   const key = `gemm:${dt}:${o.transA ? 1 : 0}${o.transB ? 1 : 0}`
-  const session = await cachedSession(key, () => ({
-    nodes: [node('Gemm', ['a', 'b'], ['c'], { transA: { int: o.transA ? 1 : 0 }, transB: { int: o.transB ? 1 : 0 } })],
-    inputs: [tensorInfo('a', dt, ['ar', 'ac']), tensorInfo('b', dt, ['br', 'bc'])],
-    outputs: [tensorInfo('c', dt, ['m', 'n'])],
-  }))
+  const session = await cachedSession(
+    key,
+    () => ({
+      nodes: [
+        node('Gemm', ['a', 'b'], ['c'], { transA: { int: o.transA ? 1 : 0 }, transB: { int: o.transB ? 1 : 0 } }),
+      ],
+      inputs: [tensorInfo('a', dt, ['ar', 'ac']), tensorInfo('b', dt, ['br', 'bc'])],
+      outputs: [tensorInfo('c', dt, ['m', 'n'])],
+      // One parallel section per run, and callers alternate products (A·v, Aᵀ·e): no spinning.
+    }),
+    { spin: false },
+  )
   const type = f64 ? 'float64' : 'float32'
   const res = await session.run({
     a: new ort.Tensor(type, a.data, [a.rows, a.cols]),

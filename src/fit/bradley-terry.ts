@@ -1,15 +1,19 @@
 /**
- * The exact fitter of L_BT for a linear head, as ridge is for L_rating: Newton's method with
- * conjugate-gradient steps (truncated Newton, scikit-learn's 'newton-cg') on the concave
+ * The exact fitter of L_BT for a linear head, as ridge is for L_rating: L-BFGS (scikit-learn's
+ * default solver for LogisticRegression) with an exact line search, on the concave
  *
  *     F(w, b) = (1/n)·Σ [p·log σ(d) + (1-p)·log σ(-d)]  -  (η/n)·Σ s²  -  λ‖w‖²
  *     d = (x_c - x_r)·w - m,   s = (x_c + x_r)·w + 2b
  *     ∇_w F = (1/n)·Zᵀ(p - σ(d)) - (2η/n)·Uᵀs - 2λ·w        ∇_b F = -(4η/n)·Σ s
- *     -∇²F  = (1/n)·ZᵀDZ + (2η/n)·[U 2]ᵀ[U 2] + 2λ·I_w     D = diag(σ(d)·(1 - σ(d)))
  *
- * With float32 products (large problems) the search stops once a step's predicted decrease ½·gᵀΔ
- * is below what float32 resolves in f (1e-9·|f|): further steps would only chase rounding, and
- * each failed line search costs a pass over the pairs per halving.
+ * The pair matrices Z = X_c - X_r and U = X_c + X_r are the only O(n·d) data, and a pass over them
+ * is memory-bound (about 4 ms for 100 MB here). F depends on θ only through Z·w and U·w, linear in
+ * θ, so the solver keeps those products: one pass per iteration gives Z·q for the new direction q,
+ * after which the line search (Newton on φ(t) = F(θ + t·q), bracketed) costs O(n) per trial, and one
+ * more pass gives the gradient. Two passes an iteration, against four or more for Newton-CG.
+ *
+ * With float32 products (large problems) the search stops once an iteration decreases f by less
+ * than float32 resolves in it (1e-9·|f|): further steps would only chase rounding.
  *
  * -F is strictly convex for λ > 0, so this is the unique optimum, the one scikit-learn's
  * LogisticRegression(fit_intercept=False, C = 1/(2λn)) finds on the differences (the test pins it
@@ -25,7 +29,7 @@ import { gemm } from '../compute/matmul.ts'
 import type { BatchSource } from '../core/batch-source.ts'
 import type { ParamSet } from '../core/tensor.ts'
 import { OptionError, RewardfitError } from '../errors.ts'
-import { logSigmoid, PAIR_LABEL_WIDTH, pairValidation, sigmoid } from '../objectives/bradley-terry.ts'
+import { PAIR_LABEL_WIDTH, pairValidation } from '../objectives/bradley-terry.ts'
 
 export interface BradleyTerryFitOptions {
   /** λ, the L2 strength, or a grid to choose from on validation L_BT. Each > 0. */
@@ -43,7 +47,7 @@ export const BRADLEY_TERRY_FIT_DEFAULTS = {
   l2: [1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5],
   center: 0,
   tolerance: 1e-9,
-  maxIterations: 100,
+  maxIterations: 1000,
 } satisfies Omit<Required<BradleyTerryFitOptions>, 'validation'>
 /** λ when there are no validation pairs to choose one from the grid. */
 export const BRADLEY_TERRY_NO_VALIDATION_L2 = 1e-3
@@ -54,10 +58,10 @@ export interface BradleyTerryFit {
   /** The λ used, and validation L_BT per λ of the grid (empty without validation). */
   l2: number
   grid: { l2: number; valLBT: number; valAccuracy: number }[]
-  /** Newton iterations of the final fit, and its training F and largest gradient entry. */
+  /** L-BFGS iterations of the final fit, and its training F and largest gradient entry. */
   iterations: number
-  /** Evaluations of F and its gradient (a pass over the pairs each) in the final fit, line searches included. */
-  evaluations: number
+  /** Products with the pair matrices (a pass over the pairs each) in the final fit, line searches included. */
+  passes: number
   value: number
   gradientMax: number
 }
@@ -91,12 +95,14 @@ export async function fitBradleyTerry(
   // Without validation pairs nothing can choose from a grid: one λ, the given one or 1e-3.
   if (val === null && grid.length > 1) grid.splice(0, grid.length, BRADLEY_TERRY_NO_VALIDATION_L2)
   grid.sort((a, b) => b - a) // large λ first: each fit warm-starts the next
-  let theta: Float64Array = new Float64Array(data.d + 1)
-  let best: { l2: number; theta: Float64Array; score: number; result: NewtonResult } | null = null
+  const ops = products(data)
+  let point: Point = { theta: new Float64Array(data.d + 1), zw: new Float64Array(data.n), sw: null }
+  let best: { l2: number; theta: Float64Array; score: number; result: SolveResult } | null = null
   const scores: BradleyTerryFit['grid'] = []
   for (const l2 of grid) {
-    const result = await newton(data, l2, o.center, theta, o.tolerance, o.maxIterations)
-    theta = result.theta
+    const result = await lbfgs(data, ops, l2, o.center, point, o.tolerance, o.maxIterations)
+    point = result.point
+    const theta = result.theta
     const score = val ? validationScore(val, theta) : null
     if (score) scores.push({ l2, valLBT: score.value, valAccuracy: score.accuracy })
     if (best === null || (score !== null && score.value > best.score)) {
@@ -112,7 +118,7 @@ export async function fitBradleyTerry(
     l2: b.l2,
     grid: scores,
     iterations: b.result.iterations,
-    evaluations: b.result.evaluations,
+    passes: b.result.passes,
     value: b.result.value,
     gradientMax: b.result.gradientMax,
   }
@@ -133,24 +139,23 @@ async function pairMatrices(source: BatchSource, withSums: boolean): Promise<Pai
   for await (const b of source.chunks(4096)) {
     const rows = b.y.length / PAIR_LABEL_WIDTH
     const x = b.x.data
-    // Flat index loops, no per-row views: this copy is a fifth of a large fit's time otherwise.
+    // One running output index and no per-row views: this copy is a large share of a fit otherwise.
+    let o = b.start * d
     for (let i = 0; i < rows; i++) {
-      const e = b.start + i
-      const c = 2 * i * d
-      const out = e * d
-      for (let j = 0; j < d; j++) z[out + j] = x[c + j] - x[c + d + j]
-      if (u) for (let j = 0; j < d; j++) u[out + j] = x[c + j] + x[c + d + j]
-      p[e] = b.y[2 * i]
-      m[e] = b.y[2 * i + 1]
+      const end = 2 * i * d + d
+      if (u) for (let c = 2 * i * d, k = o; c < end; c++) u[k++] = x[c] + x[c + d]
+      for (let c = 2 * i * d; c < end; c++) z[o++] = x[c] - x[c + d]
+      p[b.start + i] = b.y[2 * i]
+      m[b.start + i] = b.y[2 * i + 1]
     }
   }
   return { n, d, z, u, p, m }
 }
 
-interface NewtonResult {
+interface SolveResult {
   theta: Float64Array
   iterations: number
-  evaluations: number
+  passes: number
   value: number
   gradientMax: number
 }
@@ -158,7 +163,9 @@ interface NewtonResult {
 /**
  * Products with the pair matrices, the only O(n·d) work: Z·v and Zᵀ·e (and U's). Small problems run
  * them in float64 TypeScript; large ones as float32 onnxruntime Gemm calls (several times faster;
- * the optimum then agrees to float32 rounding, and the search stops when f no longer decreases).
+ * the optimum then agrees to float32 rounding). Each product returns the same buffer every call,
+ * valid until the next call of that product: n-sized arrays are costly to allocate afresh (a new
+ * page costs ~10 µs to fault in on this VM, 0.6 ms per 256 KB array).
  */
 interface Products {
   z: (v: Float64Array) => Promise<Float64Array>
@@ -174,32 +181,45 @@ const ORT_MIN_ENTRIES = 1 << 20
 
 function products(a: PairMatrices): Products {
   const { n, d } = a
-  const js = (m: Float32Array) => ({
-    mv: async (v: Float64Array) => {
-      const out = new Float64Array(n)
-      for (let i = 0; i < n; i++) {
-        let s = 0
-        for (let j = 0; j < d; j++) s += m[i * d + j] * v[j]
-        out[i] = s
-      }
-      return out
-    },
-    mtv: async (e: Float64Array) => {
-      const out = new Float64Array(d)
-      for (let i = 0; i < n; i++) {
-        const c = e[i]
-        for (let j = 0; j < d; j++) out[j] += c * m[i * d + j]
-      }
-      return out
-    },
-  })
+  const js = (m: Float32Array) => {
+    const out = new Float64Array(n)
+    const outT = new Float64Array(d)
+    return {
+      mv: async (v: Float64Array) => {
+        for (let i = 0; i < n; i++) {
+          let s = 0
+          for (let j = 0; j < d; j++) s += m[i * d + j] * v[j]
+          out[i] = s
+        }
+        return out
+      },
+      mtv: async (e: Float64Array) => {
+        outT.fill(0)
+        for (let i = 0; i < n; i++) {
+          const c = e[i]
+          for (let j = 0; j < d; j++) outT[j] += c * m[i * d + j]
+        }
+        return outT
+      },
+    }
+  }
   const ort = (m: Float32Array) => {
     const M = { rows: n, cols: d, data: m }
+    const v32 = new Float32Array(d)
+    const e32 = new Float32Array(n)
+    const out = new Float64Array(n)
+    const outT = new Float64Array(d)
     return {
-      mv: async (v: Float64Array) =>
-        Float64Array.from((await gemm(M, { rows: d, cols: 1, data: Float32Array.from(v.subarray(0, d)) })).data),
-      mtv: async (e: Float64Array) =>
-        Float64Array.from((await gemm(M, { rows: n, cols: 1, data: Float32Array.from(e) }, { transA: true })).data),
+      mv: async (v: Float64Array) => {
+        for (let j = 0; j < d; j++) v32[j] = v[j]
+        out.set((await gemm(M, { rows: d, cols: 1, data: v32 })).data)
+        return out
+      },
+      mtv: async (e: Float64Array) => {
+        e32.set(e)
+        outT.set((await gemm(M, { rows: n, cols: 1, data: e32 }, { transA: true })).data)
+        return outT
+      },
     }
   }
   const f32 = n * d >= ORT_MIN_ENTRIES
@@ -210,150 +230,227 @@ function products(a: PairMatrices): Products {
   return { z: zz.mv, zt: zz.mtv, u: uu ? uu.mv : none, ut: uu ? uu.mtv : none, f32 }
 }
 
-/** Minimizes f = -F over θ = [w, b] by truncated Newton with a backtracking (Armijo) line search. */
-async function newton(
+/** θ = [w, b] with its products Z·w and U·w + 2b (float64), so a warm start needs no pass. */
+interface Point {
+  theta: Float64Array
+  zw: Float64Array
+  sw: Float64Array | null
+}
+
+/** Pairs of (step, gradient change) L-BFGS keeps: vectors of length d, cheap beside a pass. */
+const LBFGS_MEMORY = 20
+
+/**
+ * Minimizes f = -F over θ = [w, b] by L-BFGS with an exact line search. f depends on θ only
+ * through Z·w and U·w + 2b, which are linear in θ: along a direction q, Z·(w + t·q) = Z·w + t·Z·q.
+ * So each iteration makes one product for the direction (Z·q) and one for the gradient (Zᵀ·e),
+ * and every line-search trial is O(n) arithmetic on cached vectors, never a pass over the pairs.
+ */
+async function lbfgs(
   a: PairMatrices,
+  ops: Products,
   l2: number,
   eta: number,
-  start: Float64Array,
+  start: Point,
   tolerance: number,
   maxIterations: number,
-): Promise<NewtonResult> {
-  const { d } = a
-  const ops = products(a)
-  let theta = start.slice()
-  let state = await evaluate(a, ops, theta, l2, eta)
-  let evaluations = 1
+): Promise<SolveResult & { point: Point }> {
+  const { n, d } = a
+  const centered = a.u !== null && eta > 0
+  const theta = start.theta.slice()
+  const zw = start.zw.slice()
+  const sw = centered ? (start.sw?.slice() ?? new Float64Array(n)) : null
+  let passes = 0
+  const e = new Float64Array(n) // ∂f/∂d_i at the current point
+  const c = new Float64Array(centered ? n : 0) // ∂f/∂s_i
+  const gradientAt = async (): Promise<Float64Array> => {
+    // e from the last line-search trial is at the accepted point; recompute to keep it exact.
+    lineValues(a, zw, null, 0, e)
+    const g = new Float64Array(d + 1)
+    g.set(await ops.zt(e))
+    passes++
+    if (centered && sw) {
+      for (let i = 0; i < n; i++) {
+        c[i] = (2 * eta * sw[i]) / n
+        g[d] += 2 * c[i]
+      }
+      const uc = await ops.ut(c)
+      passes++
+      for (let j = 0; j < d; j++) g[j] += uc[j]
+    }
+    for (let j = 0; j < d; j++) g[j] += 2 * l2 * theta[j]
+    return g
+  }
+  const valueAt = (): number => {
+    let f = lineValues(a, zw, null, 0, null).f
+    if (sw) f += (eta / n) * dot(sw, sw)
+    let w2 = 0
+    for (let j = 0; j < d; j++) w2 += theta[j] * theta[j]
+    return f + l2 * w2
+  }
+  let f = valueAt()
+  let g = await gradientAt()
+  const S: Float64Array[] = []
+  const Y: Float64Array[] = []
   let it = 0
   for (; it < maxIterations; it++) {
-    const gMax = state.grad.reduce((mx, v) => Math.max(mx, Math.abs(v)), 0)
-    if (gMax < tolerance) break
-    // Solve H·Δ = g by conjugate gradients, to a forcing tolerance that tightens near the optimum.
-    const g = state.grad
-    const gNorm = Math.sqrt(dot(g, g))
-    const weights = state.weights
-    const step = await conjugateGradient(
-      (v) => hessianTimes(a, ops, weights, v, l2, eta),
-      g,
-      Math.min(0.5, Math.sqrt(gNorm)) * gNorm,
-      4 * (d + 1),
-    )
-    const slope = dot(g, step) // > 0: -step is a descent direction of f
-    let t = 1
-    let next = theta
-    let nextState = state
-    for (let k = 0; k < 40; k++) {
-      next = theta.map((v, i) => v - t * step[i])
-      nextState = await evaluate(a, ops, next, l2, eta)
-      evaluations++
-      if (nextState.f <= state.f - 1e-4 * t * slope || t < 1e-10) break
-      t /= 2
+    if (maxAbs(g) < tolerance) break
+    let q = direction(g, S, Y)
+    let slope = dot(g, q)
+    if (!(slope < 0)) {
+      // Not a descent direction (curvature pairs gone stale): restart from steepest descent.
+      S.length = 0
+      Y.length = 0
+      q = g.map((v) => -v)
+      slope = dot(g, q)
     }
-    if (!(nextState.f < state.f)) break // no further progress at this precision
-    theta = next
-    state = nextState
-    // The step's predicted decrease is below what float32 products resolve in f: done.
-    if (ops.f32 && 0.5 * t * slope < 1e-9 * Math.max(1, Math.abs(state.f))) {
+    if (!centered) q[d] = 0 // the bias cancels in every pair
+    const qw = q.subarray(0, d)
+    const zq = await ops.z(q)
+    passes++
+    let sq: Float64Array | null = null
+    if (centered) {
+      sq = await ops.u(q)
+      passes++
+      for (let i = 0; i < n; i++) sq[i] += 2 * q[d]
+    }
+    // φ(t) = f(θ + t·q): the pair term from cached products, the rest closed-form in t.
+    const w = theta.subarray(0, d)
+    const [ww, wq, qq] = [dot(w, w), dot(w, qw), dot(qw, qw)]
+    const [s0, sq1, sq2] = sw && sq ? [dot(sw, sw), dot(sw, sq), dot(sq, sq)] : [0, 0, 0]
+    const phi = (t: number) => {
+      const r = lineValues(a, zw, zq, t, null)
+      return {
+        f: r.f + (eta / n) * (s0 + 2 * t * sq1 + t * t * sq2) + l2 * (ww + 2 * t * wq + t * t * qq),
+        d1: r.d1 + (2 * eta * (sq1 + t * sq2)) / n + 2 * l2 * (wq + t * qq),
+        d2: r.d2 + (2 * eta * sq2) / n + 2 * l2 * qq,
+      }
+    }
+    const t = lineSearch(phi, f, slope, it === 0 ? null : 1)
+    if (t === 0) break // no further progress at this precision
+    const next = phi(t)
+    for (let j = 0; j <= d; j++) theta[j] += t * q[j]
+    for (let i = 0; i < n; i++) zw[i] += t * zq[i]
+    if (sw && sq) for (let i = 0; i < n; i++) sw[i] += t * sq[i]
+    const decrease = f - next.f
+    f = next.f
+    const g2 = await gradientAt()
+    const s = q.map((v) => t * v)
+    const y = g2.map((v, j) => v - g[j])
+    if (dot(s, y) > 1e-12 * Math.sqrt(dot(s, s) * dot(y, y))) {
+      S.push(s)
+      Y.push(y)
+      if (S.length > LBFGS_MEMORY) {
+        S.shift()
+        Y.shift()
+      }
+    }
+    g = g2
+    // The decrease is below what float32 products resolve in f: further steps chase rounding.
+    if (ops.f32 && decrease < 1e-9 * Math.max(1, Math.abs(f))) {
       it++
       break
     }
   }
-  if (eta === 0) theta[d] = 0 // the bias cancels in every pair
+  if (!centered) theta[d] = 0
   return {
     theta,
     iterations: it,
-    evaluations,
-    value: -state.f,
-    gradientMax: state.grad.reduce((mx, v) => Math.max(mx, Math.abs(v)), 0),
+    passes,
+    value: -f,
+    gradientMax: maxAbs(g),
+    point: { theta: theta.slice(), zw, sw },
   }
 }
 
-/** f = -F, its gradient over θ = [w, b], and the Hessian weights σ(1-σ) per pair. */
-async function evaluate(a: PairMatrices, ops: Products, theta: Float64Array, l2: number, eta: number) {
-  const { n, d, p, m } = a
-  const zw = await ops.z(theta)
-  const weights = new Float64Array(n)
-  const e = new Float64Array(n)
-  let f = 0
-  for (let i = 0; i < n; i++) {
-    const di = zw[i] - m[i]
-    f -= p[i] * logSigmoid(di) + (1 - p[i]) * logSigmoid(-di)
-    const s = sigmoid(di)
-    weights[i] = s * (1 - s)
-    e[i] = (s - p[i]) / n // ∂f/∂d_i
-  }
-  const grad = new Float64Array(d + 1)
-  grad.set(await ops.zt(e))
-  if (a.u && eta > 0) {
-    const uw = await ops.u(theta)
-    const c = new Float64Array(n)
-    for (let i = 0; i < n; i++) {
-      const si = uw[i] + 2 * theta[d]
-      f += eta * si * si
-      c[i] = (2 * eta * si) / n
-      grad[d] += 2 * c[i]
-    }
-    const ug = await ops.ut(c)
-    for (let j = 0; j < d; j++) grad[j] += ug[j]
-  }
-  f /= n
-  let w2 = 0
-  for (let j = 0; j < d; j++) {
-    w2 += theta[j] * theta[j]
-    grad[j] += 2 * l2 * theta[j]
-  }
-  return { f: f + l2 * w2, grad, weights }
-}
-
-/** H·v with H = (1/n)·ZᵀDZ + (2η/n)·[U 2]ᵀ[U 2] + 2λ·I_w (bias row: only the centering term). */
-async function hessianTimes(
+/**
+ * The pair term of f along a line, (1/n)·Σ [-p·log σ(d) - (1-p)·log σ(-d)] with d = zw + t·zq - m,
+ * and its first two derivatives in t. With `e`, also stores ∂f/∂d_i = (σ(d_i) - p_i)/n.
+ */
+function lineValues(
   a: PairMatrices,
-  ops: Products,
-  dw: Float64Array,
-  v: Float64Array,
-  l2: number,
-  eta: number,
-): Promise<Float64Array> {
-  const { n, d } = a
-  const zv = await ops.z(v)
-  for (let i = 0; i < n; i++) zv[i] *= dw[i] / n
-  const out = new Float64Array(d + 1)
-  out.set(await ops.zt(zv))
-  if (a.u && eta > 0) {
-    const uv = await ops.u(v)
-    for (let i = 0; i < n; i++) uv[i] = (2 * eta * (uv[i] + 2 * v[d])) / n
-    const ue = await ops.ut(uv)
-    for (let j = 0; j < d; j++) out[j] += ue[j]
-    for (let i = 0; i < n; i++) out[d] += 2 * uv[i]
-  } else out[d] = v[d] // without centering the bias does not enter f: identity row and column
-  for (let j = 0; j < d; j++) out[j] += 2 * l2 * v[j]
-  return out
+  zw: Float64Array,
+  zq: Float64Array | null,
+  t: number,
+  e: Float64Array | null,
+): { f: number; d1: number; d2: number } {
+  const { n, p, m } = a
+  let f = 0
+  let d1 = 0
+  let d2 = 0
+  for (let i = 0; i < n; i++) {
+    const q = zq === null ? 0 : zq[i]
+    const di = zw[i] + t * q - m[i]
+    // log σ(d) = -softplus(-d); one exp serves both logs and σ.
+    const ex = Math.exp(-Math.abs(di))
+    const l1p = Math.log1p(ex)
+    const lsPos = -(Math.max(-di, 0) + l1p) // log σ(d)
+    const lsNeg = -(Math.max(di, 0) + l1p) // log σ(-d)
+    const s = di >= 0 ? 1 / (1 + ex) : ex / (1 + ex)
+    f -= p[i] * lsPos + (1 - p[i]) * lsNeg
+    d1 += (s - p[i]) * q
+    d2 += s * (1 - s) * q * q
+    if (e) e[i] = (s - p[i]) / n
+  }
+  return { f: f / n, d1: d1 / n, d2: d2 / n }
 }
 
-/** Solves H·x = g for symmetric positive definite H (given as a product) to ‖H·x - g‖ ≤ tol. */
-async function conjugateGradient(
-  times: (v: Float64Array) => Promise<Float64Array>,
-  g: Float64Array,
-  tol: number,
-  maxSteps: number,
-): Promise<Float64Array> {
-  const x = new Float64Array(g.length)
-  const r = g.slice()
-  const q = r.slice()
-  let rr = dot(r, r)
-  for (let k = 0; k < maxSteps && Math.sqrt(rr) > tol; k++) {
-    const hq = await times(q)
-    const alpha = rr / dot(q, hq)
-    for (let i = 0; i < x.length; i++) {
-      x[i] += alpha * q[i]
-      r[i] -= alpha * hq[i]
-    }
-    const rr2 = dot(r, r)
-    const beta = rr2 / rr
-    rr = rr2
-    for (let i = 0; i < q.length; i++) q[i] = r[i] + beta * q[i]
+/**
+ * A near-exact minimum of the convex φ along a descent direction (φ'(0) < 0): safeguarded Newton
+ * steps on φ' inside a bracket, until the strong Wolfe conditions hold with c₂ = 0.1. Each trial is
+ * O(n). Near the optimum f changes by less than its float64 rounding; a step that keeps f within
+ * that rounding and shrinks |φ'| still counts, so the gradient can reach tolerances f cannot see.
+ * `first` is the first trial step; null starts from the Newton step at t = 0. Returns 0 if no
+ * step is acceptable.
+ */
+function lineSearch(
+  phi: (t: number) => { f: number; d1: number; d2: number },
+  f0: number,
+  slope0: number,
+  first: number | null,
+): number {
+  const rounding = 1e-14 * Math.max(1, Math.abs(f0))
+  let lo = 0
+  let hi = Number.POSITIVE_INFINITY
+  let t = first ?? -slope0 / Math.max(phi(0).d2, 1e-300)
+  for (let k = 0; k < 40; k++) {
+    const r = phi(t)
+    const decreases = r.f <= f0 + 1e-4 * t * slope0 || r.f <= f0 + rounding
+    if (decreases && Math.abs(r.d1) <= 0.1 * Math.abs(slope0)) return t
+    if (r.d1 < 0) lo = t
+    else hi = t
+    // Newton on φ'; outside the bracket (or without curvature), bisect or expand.
+    let next = r.d2 > 0 ? t - r.d1 / r.d2 : Number.NaN
+    if (!(next > lo && next < hi)) next = Number.isFinite(hi) ? (lo + hi) / 2 : 2 * t
+    if (next === t) break
+    t = next
   }
-  return x
+  return 0
+}
+
+/** L-BFGS two-loop recursion: -H·g with H from the stored (step, gradient change) pairs. */
+function direction(g: Float64Array, S: Float64Array[], Y: Float64Array[]): Float64Array {
+  const q = g.slice()
+  const alpha = new Float64Array(S.length)
+  for (let k = S.length - 1; k >= 0; k--) {
+    alpha[k] = dot(S[k], q) / dot(Y[k], S[k])
+    for (let j = 0; j < q.length; j++) q[j] -= alpha[k] * Y[k][j]
+  }
+  const last = S.length - 1
+  const gamma = last >= 0 ? dot(S[last], Y[last]) / dot(Y[last], Y[last]) : 1
+  for (let j = 0; j < q.length; j++) q[j] *= gamma
+  for (let k = 0; k < S.length; k++) {
+    const beta = dot(Y[k], q) / dot(Y[k], S[k])
+    for (let j = 0; j < q.length; j++) q[j] += (alpha[k] - beta) * S[k][j]
+  }
+  for (let j = 0; j < q.length; j++) q[j] = -q[j]
+  return q
+}
+
+function maxAbs(v: Float64Array): number {
+  let mx = 0
+  for (let i = 0; i < v.length; i++) mx = Math.max(mx, Math.abs(v[i]))
+  return mx
 }
 
 function dot(a: Float64Array, b: Float64Array): number {

@@ -173,7 +173,7 @@ export class RidgeUncertainty {
    */
   async project(x: Matrix): Promise<{ p: Float64Array; z2: Float64Array }[]> {
     const n = x.rows
-    const d = this.dim
+    const _d = this.dim
     const all = this.stacked
     const cols = all.rows
     const x32 = x.data instanceof Float32Array ? (x as Matrix<Float32Array>) : { ...x, data: Float32Array.from(x.data) }

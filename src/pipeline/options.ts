@@ -16,7 +16,7 @@ import type { EnsembleOptions } from '../train/ensemble.ts'
 import type { EpochRecord, StepProgress, TrainOptions } from '../train/options.ts'
 
 /**
- * 'exact': a linear head fitted by the objective's exact fitter (ratings: ridge; pairs: Newton);
+ * 'exact': a linear head fitted by the objective's exact fitter (ratings: ridge; pairs: L-BFGS);
  * 'ridge' is its name for ratings. 'linear' / 'mlp': mini-batch training. 'auto': ridge for
  * ratings, exact for pairs alone, linear for both.
  */
@@ -225,7 +225,7 @@ export function resolveTrainModelOptions(o: TrainRewardModelOptions): ResolvedTr
         ? 'ridge'
         : r.head
   if (objective === 'bradley-terry' && head === 'ridge') {
-    throw new OptionError('head', 'ridge', "'exact' (Newton on L_BT), 'linear' or 'mlp': ridge fits ratings")
+    throw new OptionError('head', 'ridge', "'exact' (L-BFGS on L_BT), 'linear' or 'mlp': ridge fits ratings")
   }
   if (objective === 'combined' && (head === 'ridge' || head === 'exact')) {
     throw new OptionError('head', head, "'linear' or 'mlp': the combined objective has no exact fitter")

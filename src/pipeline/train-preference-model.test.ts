@@ -56,7 +56,7 @@ function pairRows(seed: number, n: number) {
 const jsonl = (rows: object[]) => `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`
 const small = { backbone: 'hashing', backboneOptions: { dim: 512 }, cacheDir: null }
 
-test('train --pairs alone: every TRL layout, exact Newton fit, a log-odds reward the folder explains', async () => {
+test('train --pairs alone: every TRL layout, exact L-BFGS fit, a log-odds reward the folder explains', async () => {
   const file = await tempFile('pairs.jsonl', jsonl(pairRows(1, 160)))
   const out = join(file, '..', 'model')
   const r = await trainRewardModel({

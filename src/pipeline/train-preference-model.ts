@@ -168,7 +168,7 @@ interface PairFit {
   bestEpoch?: number
 }
 
-/** Bradley-Terry on pairs alone: Newton for --head exact, else mini-batch training of the head. */
+/** Bradley-Terry on pairs alone: L-BFGS for --head exact, else mini-batch training of the head. */
 async function fitPairs(
   o: ResolvedTrainModelOptions,
   trainPairs: BatchSource,
@@ -197,7 +197,7 @@ async function fitPairs(
       seconds: (performance.now() - t0) / 1000,
       l2: fit.l2,
     } as EpochRecord
-    return { head, headInfo: { solver: 'newton-cg', l2: fit.l2, l2Grid: fit.grid }, history: [record], l2: fit.l2 }
+    return { head, headInfo: { solver: 'lbfgs', l2: fit.l2, l2Grid: fit.grid }, history: [record], l2: fit.l2 }
   }
   const { res, history } = await trainLogged(
     o,

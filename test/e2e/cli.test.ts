@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { writeDemoDataset } from '../../src/demo/write.ts'
 import { loadRewardModel } from '../../src/model/load-model.ts'
