@@ -5,7 +5,7 @@ import { matrix } from '../compute/matrix.ts'
 import { Rng } from '../compute/rng.ts'
 import { groupedSource, matrixSource } from '../core/batch-source.ts'
 import { pairwiseLoss } from '../objectives/bradley-terry.ts'
-import { fitBradleyTerry } from './bradley-terry.ts'
+import { fitBradleyTerry, lineValues } from './bradley-terry.ts'
 
 /** A pair source: rows chosen, rejected, chosen, ...; labels [p, m] on both rows of a pair. */
 function pairs(chosen: ArrayLike<number>, rejected: ArrayLike<number>, d: number, p: ArrayLike<number>, m?: number[]) {
@@ -112,4 +112,68 @@ test('large problems (float32 products) stop at the optimum to float32 precision
   assert.ok(fit.iterations <= 25, `${fit.iterations} L-BFGS steps`)
   // Line searches run on cached products: one pass for the direction, one for the gradient.
   assert.equal(fit.passes, 2 * fit.iterations + 1, `${fit.passes} passes in ${fit.iterations} steps`)
+})
+
+test('the line search derivatives φ′(t), φ″(t) and ∂f/∂d_i match finite differences', () => {
+  const rng = new Rng(11)
+  const n = 40
+  const zw = Float64Array.from({ length: n }, () => 2 * rng.normal())
+  const zq = Float64Array.from({ length: n }, () => rng.normal())
+  const a = {
+    n,
+    d: 1,
+    z: new Float32Array(n),
+    u: null,
+    p: Float64Array.from({ length: n }, () => rng.float()),
+    m: Float64Array.from({ length: n }, () => 0.2 * rng.float()),
+  }
+  const h = 1e-5
+  for (const t of [-0.7, 0, 0.3, 2]) {
+    const at = lineValues(a, zw, zq, t, null)
+    const up = lineValues(a, zw, zq, t + h, null)
+    const down = lineValues(a, zw, zq, t - h, null)
+    assert.ok(Math.abs((up.f - down.f) / (2 * h) - at.d1) < 1e-8, `φ′(${t})`)
+    assert.ok(Math.abs((up.d1 - down.d1) / (2 * h) - at.d2) < 1e-8, `φ″(${t})`)
+  }
+  // ∂f/∂d_i: moving one pair's d by h (through zw) changes f by e_i·h.
+  const e = new Float64Array(n)
+  lineValues(a, zw, null, 0, e)
+  for (const i of [0, 7, 39]) {
+    const shifted = (s: number) =>
+      lineValues(
+        a,
+        zw.map((v, k) => (k === i ? v + s : v)),
+        null,
+        0,
+        null,
+      ).f
+    assert.ok(Math.abs((shifted(h) - shifted(-h)) / (2 * h) - e[i]) < 1e-9, `∂f/∂d_${i}`)
+  }
+})
+
+test('a λ grid warm-started on cached products reaches the single-λ optimum; fits are bit-identical', async () => {
+  const rng = new Rng(21)
+  const d = 256
+  const truth = Float64Array.from({ length: d }, () => rng.normal() / 4)
+  const make = (n: number) => {
+    const c = Float32Array.from({ length: n * d }, () => rng.normal())
+    const r = Float32Array.from({ length: n * d }, () => rng.normal())
+    const p = Array.from({ length: n }, (_, i) => {
+      let s = 0
+      for (let j = 0; j < d; j++) s += truth[j] * (c[i * d + j] - r[i * d + j])
+      return rng.float() < 1 / (1 + Math.exp(-s)) ? 1 : 0
+    })
+    return pairs(c, r, d, p)
+  }
+  const train = make(4096) // 1M entries: float32 products
+  const val = make(512)
+  const grid = await fitBradleyTerry(train, { l2: [1e-1, 1e-2, 1e-3], validation: val })
+  const single = await fitBradleyTerry(train, { l2: grid.l2 })
+  const again = await fitBradleyTerry(train, { l2: grid.l2 })
+  const [wg, ws, wa] = [grid, single, again].map((f) => f.params['linear.weight'].data)
+  let diff = 0
+  for (let j = 0; j < d; j++) diff = Math.max(diff, Math.abs(wg[j] - ws[j]))
+  assert.ok(grid.l2 < 1e-1, `the grid chose ${grid.l2}: no warm start was tested`)
+  assert.ok(diff < 1e-4, `warm-started vs cold weights differ by ${diff}`)
+  assert.deepEqual(Buffer.from(wa.buffer), Buffer.from(ws.buffer))
 })

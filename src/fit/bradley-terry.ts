@@ -67,7 +67,7 @@ export interface BradleyTerryFit {
 }
 
 /** The pairs as dense float64-accumulated matrices: Z = X_c - X_r, U = X_c + X_r (only with η > 0). */
-interface PairMatrices {
+export interface PairMatrices {
   n: number
   d: number
   z: Float32Array
@@ -367,7 +367,7 @@ async function lbfgs(
  * The pair term of f along a line, (1/n)·Σ [-p·log σ(d) - (1-p)·log σ(-d)] with d = zw + t·zq - m,
  * and its first two derivatives in t. With `e`, also stores ∂f/∂d_i = (σ(d_i) - p_i)/n.
  */
-function lineValues(
+export function lineValues(
   a: PairMatrices,
   zw: Float64Array,
   zq: Float64Array | null,
