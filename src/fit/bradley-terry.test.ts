@@ -25,6 +25,19 @@ function pairs(chosen: ArrayLike<number>, rejected: ArrayLike<number>, d: number
   return groupedSource(matrixSource(matrix(2 * n, d, x), y, 2), 2)
 }
 
+/** n random pairs whose labels follow a Bradley-Terry model with weights `truth`. */
+function modelPairs(rng: Rng, n: number, truth: Float64Array) {
+  const d = truth.length
+  const c = Float32Array.from({ length: n * d }, () => rng.normal())
+  const r = Float32Array.from({ length: n * d }, () => rng.normal())
+  const p = Array.from({ length: n }, (_, i) => {
+    let s = 0
+    for (let j = 0; j < d; j++) s += truth[j] * (c[i * d + j] - r[i * d + j])
+    return rng.float() < 1 / (1 + Math.exp(-s)) ? 1 : 0
+  })
+  return { c, r, p, source: pairs(c, r, d, p) }
+}
+
 test('L-BFGS on L_BT - λ‖w‖² matches scikit-learn LogisticRegression(fit_intercept=False) within 1e-4', async () => {
   const ref = JSON.parse(
     readFileSync(new URL('../../test/fixtures/bradley-terry/logreg-ref.json', import.meta.url), 'utf8'),
@@ -89,15 +102,9 @@ test('large problems (float32 products) stop at the optimum to float32 precision
   const n = 4096
   const d = 256 // n·d = 1M entries: the onnxruntime float32 path
   const truth = Float64Array.from({ length: d }, () => rng.normal() / 4)
-  const c = Float32Array.from({ length: n * d }, () => rng.normal())
-  const r = Float32Array.from({ length: n * d }, () => rng.normal())
-  const p = Array.from({ length: n }, (_, i) => {
-    let s = 0
-    for (let j = 0; j < d; j++) s += truth[j] * (c[i * d + j] - r[i * d + j])
-    return rng.float() < 1 / (1 + Math.exp(-s)) ? 1 : 0
-  })
+  const { c, r, p, source } = modelPairs(rng, n, truth)
   const l2 = 1e-4
-  const fit = await fitBradleyTerry(pairs(c, r, d, p), { l2 })
+  const fit = await fitBradleyTerry(source, { l2 })
   // The gradient of F in float64 at the returned (float32) weights: (1/n)·Zᵀ(p − σ(Z·w)) − 2λw.
   const w = fit.params['linear.weight'].data
   const grad = new Float64Array(d)
@@ -155,16 +162,7 @@ test('a λ grid warm-started on cached products reaches the single-λ optimum; f
   const rng = new Rng(21)
   const d = 256
   const truth = Float64Array.from({ length: d }, () => rng.normal() / 4)
-  const make = (n: number) => {
-    const c = Float32Array.from({ length: n * d }, () => rng.normal())
-    const r = Float32Array.from({ length: n * d }, () => rng.normal())
-    const p = Array.from({ length: n }, (_, i) => {
-      let s = 0
-      for (let j = 0; j < d; j++) s += truth[j] * (c[i * d + j] - r[i * d + j])
-      return rng.float() < 1 / (1 + Math.exp(-s)) ? 1 : 0
-    })
-    return pairs(c, r, d, p)
-  }
+  const make = (n: number) => modelPairs(rng, n, truth).source
   const train = make(4096) // 1M entries: float32 products
   const val = make(512)
   const grid = await fitBradleyTerry(train, { l2: [1e-1, 1e-2, 1e-3], validation: val })
