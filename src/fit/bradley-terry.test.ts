@@ -175,3 +175,37 @@ test('a λ grid warm-started on cached products reaches the single-λ optimum; f
   assert.ok(diff < 1e-4, `warm-started vs cold weights differ by ${diff}`)
   assert.deepEqual(Buffer.from(wa.buffer), Buffer.from(ws.buffer))
 })
+
+test('large problems with margins and centering (float32 products of Z and U) reach a zero gradient', async () => {
+  const rng = new Rng(8)
+  const n = 4096
+  const d = 256
+  const truth = Float64Array.from({ length: d }, () => rng.normal() / 4)
+  const { c, r, p } = modelPairs(rng, n, truth)
+  const m = Array.from({ length: n }, () => 0.3 * rng.float())
+  const [l2, eta] = [1e-3, 0.05]
+  const fit = await fitBradleyTerry(pairs(c, r, d, p, m), { l2, center: eta })
+  assert.ok(fit.passes <= 4 * fit.iterations + 2, `${fit.passes} passes in ${fit.iterations} iterations`)
+  // ∇F in float64 at the returned float32 weights and bias, F as in pairwiseLoss minus λ‖w‖².
+  const w = fit.params['linear.weight'].data
+  const b = fit.params['linear.bias'].data[0]
+  const grad = new Float64Array(d + 1)
+  for (let i = 0; i < n; i++) {
+    let rc = b
+    let rr = b
+    for (let j = 0; j < d; j++) {
+      rc += w[j] * c[i * d + j]
+      rr += w[j] * r[i * d + j]
+    }
+    const e = p[i] - 1 / (1 + Math.exp(-(rc - rr - m[i])))
+    const s = rc + rr
+    for (let j = 0; j < d; j++) {
+      grad[j] += (e * (c[i * d + j] - r[i * d + j]) - 2 * eta * s * (c[i * d + j] + r[i * d + j])) / n
+    }
+    grad[d] += (-4 * eta * s) / n
+  }
+  for (let j = 0; j < d; j++) grad[j] -= 2 * l2 * w[j]
+  const gMax = grad.reduce((mx, g) => Math.max(mx, Math.abs(g)), 0)
+  assert.ok(gMax < 1e-5, `max |∂F/∂θ| ${gMax}`)
+  assert.ok(b !== 0, 'centering fits the bias')
+})
