@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildSync } from 'esbuild'
+import { peerEnv } from './bench-out.ts'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const PYTHON = '/usr/bin/python3'
@@ -25,7 +26,8 @@ export interface Run {
 }
 
 function spawnJson(cmd: string, args: string[]): Run & Record<string, unknown> {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28, cwd: join(HERE, '..') })
+  const env = cmd === PYTHON ? peerEnv() : process.env
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28, cwd: join(HERE, '..'), env })
   if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 3).join(' ')} failed:\n${r.stderr}`)
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!)
 }

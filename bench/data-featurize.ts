@@ -28,7 +28,7 @@ import { createHashingFeaturizer, type HashingOptions } from '../src/featurize/h
 import { buildFeatureStore, type StoreRow } from '../src/store/build-store.ts'
 import type { FeatureStore } from '../src/store/feature-store.ts'
 import { train } from '../src/train/train.ts'
-import { loadLine } from './bench-out.ts'
+import { loadLine, peerEnv } from './bench-out.ts'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 
@@ -72,7 +72,7 @@ export async function benchHashing(
     const peer = spawnSync(
       '/usr/bin/python3',
       [join(HERE, 'peers/hashing_peer.py'), file, String(f.promptDim), String(f.responseDim), String(reps)],
-      { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } },
+      { encoding: 'utf8', env: peerEnv({ OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' }) },
     )
     if (peer.status !== 0) throw new Error(`hashing_peer.py failed: ${peer.stderr}`)
     const p = JSON.parse(peer.stdout.trim().split('\n').at(-1)!)

@@ -27,7 +27,7 @@ import { matrixSource } from '../src/core/batch-source.ts'
 import { accumulateRidge, fitRidge } from '../src/fit/ridge.ts'
 import type { TrainOptions } from '../src/train/options.ts'
 import { train } from '../src/train/train.ts'
-import { loadLine, writeBenchOut } from './bench-out.ts'
+import { loadLine, peerEnv, writeBenchOut } from './bench-out.ts'
 import { BENCH_ADAMW, fmt, medianEpochSeconds, peerMatchedAdamW } from './epoch-timing.ts'
 
 const N = 65536
@@ -104,12 +104,11 @@ interface Figures {
 }
 
 function peer(kase: string, threads: number, epochs: number, probeSteps = 0): Figures {
-  const env = {
-    ...process.env,
+  const env = peerEnv({
     OMP_NUM_THREADS: `${threads}`,
     OPENBLAS_NUM_THREADS: `${threads}`,
     MKL_NUM_THREADS: `${threads}`,
-  }
+  })
   const r = spawnSync('/usr/bin/python3', [PEER, DATA_DIR, kase, `${threads}`, `${epochs}`, `${probeSteps}`], {
     encoding: 'utf8',
     env,

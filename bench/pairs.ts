@@ -8,14 +8,15 @@
  *          with Bradley-Terry noise: p(chosen wins) = σ(r*_c - r*_r).
  *   cases  BT linear head and BT MLP 768→256→1 (GELU), AdamW, batch 256 pairs, lr 1e-3 cosine to 0:
  *          seconds per epoch vs torch (1 thread) and final validation pair accuracy; the exact linear
- *          fit (Newton, one λ) vs sklearn LogisticRegression(fit_intercept=False) on x_c - x_r (1 thread)
+ *          fit (L-BFGS, one λ) vs sklearn LogisticRegression(fit_intercept=False) on x_c - x_r (1 thread),
+ *          best of BENCH_REPEAT (default 3) interleaved rounds after one warm-up on each side
  *
  * Ratios are rewardfit / peer: below 1 is faster. Targets: time ratio <= 0.5, accuracy within 0.005.
  * The machine's 2 cores are shared with other jobs, so timings are noisy: the load average is printed.
  *
  * @example
  *   npm run bench:pairs
- *   BENCH_CASES=exact npm run bench:pairs
+ *   BENCH_CASES=exact BENCH_REPEAT=5 npm run bench:pairs
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
@@ -30,6 +31,7 @@ import { fitBradleyTerry } from '../src/fit/bradley-terry.ts'
 import { pairValidation } from '../src/objectives/bradley-terry.ts'
 import { createObjective } from '../src/objectives/registry.ts'
 import { train } from '../src/train/train.ts'
+import { peerEnv } from './bench-out.ts'
 import { BENCH_ADAMW, fmt, medianEpochSeconds, peerMatchedAdamW } from './epoch-timing.ts'
 
 const N = 32768
@@ -113,7 +115,7 @@ function pairSource(p: Pairs): BatchSource {
 }
 
 function peer(kase: string, epochs: number): { seconds: number[]; valAccuracy: number; [k: string]: unknown } {
-  const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' }
+  const env = peerEnv({ OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' })
   const r = spawnSync('/usr/bin/python3', [PEER, DATA_DIR, kase, `${epochs}`], { encoding: 'utf8', env })
   if (r.status !== 0) throw new Error(`peer ${kase} failed: ${r.stderr}`)
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!)
@@ -192,21 +194,34 @@ async function main(): Promise<void> {
   }
   if (cases.includes('exact')) {
     console.log(
-      `\n== exact Bradley-Terry linear fit (L-BFGS, λ ${HYPER.l2}) vs sklearn LogisticRegression on x_c - x_r`,
+      `\n== exact Bradley-Terry linear fit (L-BFGS, λ ${HYPER.l2}) vs sklearn LogisticRegression on x_c - x_r, best of interleaved rounds`,
     )
-    const t0 = performance.now()
-    const fit = await fitBradleyTerry(trainPairs, { l2: HYPER.l2 })
-    const ours = (performance.now() - t0) / 1000
+    // Interleaved rounds, best of each side: a fresh fit here, a fresh process there. Timings on this
+    // VM depend on how recently the memory a process touches was used (fresh pages fault slowly).
+    const rounds = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3))
+    const oursAll: number[] = []
+    const theirsAll: number[] = []
+    let fit = await fitBradleyTerry(trainPairs, { l2: HYPER.l2, maxIterations: 0 }) // sessions, JIT
+    let theirs = peer('logreg', 1)
+    for (let k = 0; k < rounds; k++) {
+      const t0 = performance.now()
+      fit = await fitBradleyTerry(trainPairs, { l2: HYPER.l2 })
+      oursAll.push((performance.now() - t0) / 1000)
+      theirs = peer('logreg', 1)
+      theirsAll.push(theirs.seconds[0])
+      console.log(`  round ${k + 1}: rewardfit ${fmt(oursAll[k])} s; sklearn ${fmt(theirsAll[k])} s`)
+    }
+    const ours = Math.min(...oursAll)
+    theirs.seconds = [Math.min(...theirsAll)]
     const w = fit.params['linear.weight']
     const head = { predict: async (x: Matrix) => gemm(x, { rows: 1, cols: D, data: w.data }, { transB: true }) }
     const acc = await accuracyOf(head, data.val)
-    const theirs = peer('logreg', 1)
     const ref = readFileSync(join(DATA_DIR, 'logreg-weight.bin'))
     const refW = new Float64Array(ref.buffer, ref.byteOffset, ref.byteLength / 8)
     let maxAbs = 0
     for (let j = 0; j < D; j++) maxAbs = Math.max(maxAbs, Math.abs(w.data[j] - refW[j]))
     console.log(
-      `  rewardfit ${fmt(ours)} s (${fit.iterations} L-BFGS steps, ${fit.passes} passes over the pairs), val accuracy ${acc.toFixed(4)}; sklearn ${fmt(theirs.seconds[0])} s (${theirs.iterations} lbfgs steps), val accuracy ${theirs.valAccuracy.toFixed(4)}; max |w - sklearn w| ${maxAbs.toExponential(2)}`,
+      `  best: rewardfit ${fmt(ours)} s (${fit.iterations} L-BFGS steps, ${fit.passes} passes over the pairs), val accuracy ${acc.toFixed(4)}; sklearn ${fmt(theirs.seconds[0] as number)} s (${theirs.iterations} lbfgs steps), val accuracy ${theirs.valAccuracy.toFixed(4)}; max |w - sklearn w| ${maxAbs.toExponential(2)}`,
     )
     report('exact BT fit s', ours, theirs.seconds[0], 'sklearn LogisticRegression (1 thread)', 'time')
     report('exact BT val accuracy', acc, theirs.valAccuracy, 'sklearn LogisticRegression (1 thread)', 'accuracy')

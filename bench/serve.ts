@@ -30,6 +30,7 @@ import type { RewardModel } from '../src/model/reward-model.ts'
 import { FeaturizePool } from '../src/serve/featurize-pool.ts'
 import { autoFeaturizeWorkers, SERVE_DEFAULTS } from '../src/serve/options.ts'
 import { hashingModel } from '../test/browser/hashing-model.ts'
+import { peerEnv } from './bench-out.ts'
 
 interface CannonResult {
   requests: { average: number; total: number }
@@ -67,7 +68,11 @@ async function hannaPairs(): Promise<Pair[]> {
 
 /** Starts a server process; resolves with its base URL once it prints one and answers /healthz. */
 function start(cmd: string, args: string[], pattern: RegExp): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  const proc = spawn(cmd, args, {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: cmd === PY ? peerEnv() : process.env,
+  })
   let out = ''
   return new Promise((resolve, reject) => {
     let seen = false

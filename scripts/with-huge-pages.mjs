@@ -3,8 +3,8 @@
 // first touch of a fresh 4 KB page costs ~10 µs: a new 100 MB Float32Array takes 260 ms to fault in
 // with plain Node and 6-14 ms with huge pages; `npm start` takes 3.0-3.1 s instead of 3.5-4.0 s.
 // A process cannot turn this on for itself (glibc reads it at start), hence this launcher. Linux
-// only (elsewhere the variable is ignored); REWARDFIT_HUGE_PAGES=0 runs without. Children (benchmark
-// peers, workers) inherit it. Signals reach the child; the child's exit code or signal is ours.
+// only (elsewhere the variable is ignored); REWARDFIT_HUGE_PAGES=0 runs without. Children (workers)
+// inherit it; benchmark peers are started without it (peerEnv). Signals reach the child; the child's exit code or signal is ours.
 // Usage: node scripts/with-huge-pages.mjs [--report] FILE.ts [args]
 import { spawn } from 'node:child_process'
 
@@ -17,6 +17,9 @@ if (
   env.REWARDFIT_HUGE_PAGES !== '0' &&
   !(env.GLIBC_TUNABLES ?? '').includes('malloc.hugetlb')
 ) {
+  // Benchmark peers run as they would alone (numpy asks for huge pages itself; glibc's setting
+  // slowed sklearn's fit by ~40% here): bench/bench-out.ts peerEnv() restores this.
+  env.REWARDFIT_PEER_GLIBC_TUNABLES = env.GLIBC_TUNABLES ?? ''
   env.GLIBC_TUNABLES = [env.GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1'].filter(Boolean).join(':')
 }
 if (report) {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { matrix } from '../compute/matrix.ts'
 import { Rng } from '../compute/rng.ts'
-import { groupedSource, matrixSource } from '../core/batch-source.ts'
+import { type BatchSource, groupedSource, matrixSource } from '../core/batch-source.ts'
 import { pairwiseLoss } from '../objectives/bradley-terry.ts'
 import { fitBradleyTerry, lineValues } from './bradley-terry.ts'
 
@@ -23,6 +23,11 @@ function pairs(chosen: ArrayLike<number>, rejected: ArrayLike<number>, d: number
     }
   }
   return groupedSource(matrixSource(matrix(2 * n, d, x), y, 2), 2)
+}
+
+/** The same source without its in-memory rows, as an on-disk store presents itself. */
+function onDisk(source: BatchSource): BatchSource {
+  return { ...source, inMemory: undefined }
 }
 
 /** n random pairs whose labels follow a Bradley-Terry model with weights `truth`. */
@@ -97,28 +102,37 @@ test('λ is chosen on validation L_BT from the grid', async () => {
   assert.ok(fit.grid.every((g) => g.valLBT <= 0 && g.valAccuracy >= 0 && g.valAccuracy <= 1))
 })
 
-test('large problems (float32 products) stop at the optimum to float32 precision, two passes over the pairs an iteration', async () => {
+test('large problems (float32 products) stop at the optimum to float32 precision, two passes over the pairs an iteration, in place or built', async () => {
   const rng = new Rng(4)
   const n = 4096
   const d = 256 // n·d = 1M entries: the onnxruntime float32 path
   const truth = Float64Array.from({ length: d }, () => rng.normal() / 4)
   const { c, r, p, source } = modelPairs(rng, n, truth)
   const l2 = 1e-4
-  const fit = await fitBradleyTerry(source, { l2 })
-  // The gradient of F in float64 at the returned (float32) weights: (1/n)·Zᵀ(p − σ(Z·w)) − 2λw.
-  const w = fit.params['linear.weight'].data
-  const grad = new Float64Array(d)
-  for (let i = 0; i < n; i++) {
-    let s = 0
-    for (let j = 0; j < d; j++) s += w[j] * (c[i * d + j] - r[i * d + j])
-    const e = (p[i] - 1 / (1 + Math.exp(-s))) / n
-    for (let j = 0; j < d; j++) grad[j] += e * (c[i * d + j] - r[i * d + j])
+  // In place (the in-memory source's rows) and as built differences (an on-disk store's path).
+  const inPlace = await fitBradleyTerry(source, { l2 })
+  const built = await fitBradleyTerry(onDisk(source), { l2 })
+  for (const fit of [inPlace, built]) {
+    // The gradient of F in float64 at the returned (float32) weights: (1/n)·Zᵀ(p − σ(Z·w)) − 2λw.
+    const w = fit.params['linear.weight'].data
+    const grad = new Float64Array(d)
+    for (let i = 0; i < n; i++) {
+      let s = 0
+      for (let j = 0; j < d; j++) s += w[j] * (c[i * d + j] - r[i * d + j])
+      const e = (p[i] - 1 / (1 + Math.exp(-s))) / n
+      for (let j = 0; j < d; j++) grad[j] += e * (c[i * d + j] - r[i * d + j])
+    }
+    const gMax = grad.reduce((mx, g, j) => Math.max(mx, Math.abs(g - 2 * l2 * w[j])), 0)
+    assert.ok(gMax < 1e-6, `max |∂F/∂w| ${gMax}`)
+    assert.ok(fit.iterations <= 25, `${fit.iterations} L-BFGS steps`)
+    // Line searches run on cached products: one pass for the direction, one for the gradient.
+    assert.equal(fit.passes, 2 * fit.iterations + 1, `${fit.passes} passes in ${fit.iterations} steps`)
   }
-  const gMax = grad.reduce((mx, g, j) => Math.max(mx, Math.abs(g - 2 * l2 * w[j])), 0)
-  assert.ok(gMax < 1e-6, `max |∂F/∂w| ${gMax}`)
-  assert.ok(fit.iterations <= 25, `${fit.iterations} L-BFGS steps`)
-  // Line searches run on cached products: one pass for the direction, one for the gradient.
-  assert.equal(fit.passes, 2 * fit.iterations + 1, `${fit.passes} passes in ${fit.iterations} steps`)
+  const [a, b] = [inPlace, built].map((f) => f.params['linear.weight'].data)
+  assert.ok(
+    a.every((v, j) => Math.abs(v - b[j]) < 1e-4),
+    'both layouts reach the same optimum',
+  )
 })
 
 test('the line search derivatives φ′(t), φ″(t) and ∂f/∂d_i match finite differences', () => {
@@ -176,7 +190,7 @@ test('a λ grid warm-started on cached products reaches the single-λ optimum; f
   assert.deepEqual(Buffer.from(wa.buffer), Buffer.from(ws.buffer))
 })
 
-test('large problems with margins and centering (float32 products of Z and U) reach a zero gradient', async () => {
+test('large problems with margins and centering (float32 products of Z and U, in place or built) reach a zero gradient', async () => {
   const rng = new Rng(8)
   const n = 4096
   const d = 256
@@ -184,28 +198,33 @@ test('large problems with margins and centering (float32 products of Z and U) re
   const { c, r, p } = modelPairs(rng, n, truth)
   const m = Array.from({ length: n }, () => 0.3 * rng.float())
   const [l2, eta] = [1e-3, 0.05]
-  const fit = await fitBradleyTerry(pairs(c, r, d, p, m), { l2, center: eta })
-  assert.ok(fit.passes <= 4 * fit.iterations + 2, `${fit.passes} passes in ${fit.iterations} iterations`)
-  // ∇F in float64 at the returned float32 weights and bias, F as in pairwiseLoss minus λ‖w‖².
-  const w = fit.params['linear.weight'].data
-  const b = fit.params['linear.bias'].data[0]
-  const grad = new Float64Array(d + 1)
-  for (let i = 0; i < n; i++) {
-    let rc = b
-    let rr = b
-    for (let j = 0; j < d; j++) {
-      rc += w[j] * c[i * d + j]
-      rr += w[j] * r[i * d + j]
+  const source = pairs(c, r, d, p, m)
+  for (const fit of [
+    await fitBradleyTerry(source, { l2, center: eta }),
+    await fitBradleyTerry(onDisk(source), { l2, center: eta }),
+  ]) {
+    assert.ok(fit.passes <= 4 * fit.iterations + 2, `${fit.passes} passes in ${fit.iterations} iterations`)
+    // ∇F in float64 at the returned float32 weights and bias, F as in pairwiseLoss minus λ‖w‖².
+    const w = fit.params['linear.weight'].data
+    const b = fit.params['linear.bias'].data[0]
+    const grad = new Float64Array(d + 1)
+    for (let i = 0; i < n; i++) {
+      let rc = b
+      let rr = b
+      for (let j = 0; j < d; j++) {
+        rc += w[j] * c[i * d + j]
+        rr += w[j] * r[i * d + j]
+      }
+      const e = p[i] - 1 / (1 + Math.exp(-(rc - rr - m[i])))
+      const s = rc + rr
+      for (let j = 0; j < d; j++) {
+        grad[j] += (e * (c[i * d + j] - r[i * d + j]) - 2 * eta * s * (c[i * d + j] + r[i * d + j])) / n
+      }
+      grad[d] += (-4 * eta * s) / n
     }
-    const e = p[i] - 1 / (1 + Math.exp(-(rc - rr - m[i])))
-    const s = rc + rr
-    for (let j = 0; j < d; j++) {
-      grad[j] += (e * (c[i * d + j] - r[i * d + j]) - 2 * eta * s * (c[i * d + j] + r[i * d + j])) / n
-    }
-    grad[d] += (-4 * eta * s) / n
+    for (let j = 0; j < d; j++) grad[j] -= 2 * l2 * w[j]
+    const gMax = grad.reduce((mx, g) => Math.max(mx, Math.abs(g)), 0)
+    assert.ok(gMax < 1e-5, `max |∂F/∂θ| ${gMax}`)
+    assert.ok(b !== 0, 'centering fits the bias')
   }
-  for (let j = 0; j < d; j++) grad[j] -= 2 * l2 * w[j]
-  const gMax = grad.reduce((mx, g) => Math.max(mx, Math.abs(g)), 0)
-  assert.ok(gMax < 1e-5, `max |∂F/∂θ| ${gMax}`)
-  assert.ok(b !== 0, 'centering fits the bias')
 })
