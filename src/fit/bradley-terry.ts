@@ -326,15 +326,15 @@ async function lbfgs(
     for (let j = 0; j < d; j++) g[j] += 2 * l2 * theta[j]
     return g
   }
+  // f at the start point (and e there, for the first gradient).
   const valueAt = (): number => {
-    let f = lineValues(a, zw, null, 0, null).f
+    let f = lineValues(a, zw, null, 0, e).f
     if (sw) f += (eta / n) * dot(sw, sw)
     let w2 = 0
     for (let j = 0; j < d; j++) w2 += theta[j] * theta[j]
     return f + l2 * w2
   }
   let f = valueAt()
-  lineValues(a, zw, null, 0, e)
   let g = await gradientAt()
   const S: Float64Array[] = []
   const Y: Float64Array[] = []
