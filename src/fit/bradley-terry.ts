@@ -220,58 +220,61 @@ function products(a: PairMatrices): Products {
       },
     }
   }
-  const ort = (m: Float32Array) => {
-    const M = { rows: n, cols: d, data: m }
-    const v32 = new Float32Array(d)
-    const e32 = new Float32Array(n)
-    const out = new Float64Array(n)
-    const outT = new Float64Array(d)
-    return {
-      mv: async (v: Float64Array) => {
-        for (let j = 0; j < d; j++) v32[j] = v[j]
-        out.set((await gemm(M, { rows: d, cols: 1, data: v32 })).data)
-        return out
-      },
-      mtv: async (e: Float64Array) => {
-        e32.set(e)
-        outT.set((await gemm(M, { rows: n, cols: 1, data: e32 }, { transA: true })).data)
-        return outT
-      },
-    }
-  }
   if (a.rows) return inPlace(a.rows, n, d)
   const f32 = n * d >= ORT_MIN_ENTRIES
-  const pick = (m: Float32Array | null) => (m === null ? null : f32 ? ort(m) : js(m))
+  const pick = (m: Float32Array | null) => (m === null ? null : f32 ? ortProducts(m, n, d) : js(m))
   const zz = pick(a.z)!
   const uu = pick(a.u)
   const none = async () => new Float64Array(0)
   return { z: zz.mv, zt: zz.mtv, u: uu ? uu.mv : none, ut: uu ? uu.mtv : none, f32 }
 }
 
+/**
+ * Float32 onnxruntime products with an n × cols matrix: M·v (v's first cols entries) and Mᵀ·e, in
+ * float64 buffers reused across calls.
+ */
+function ortProducts(data: Float32Array, n: number, cols: number) {
+  const M = { rows: n, cols, data }
+  const v32 = new Float32Array(cols)
+  const e32 = new Float32Array(n)
+  const out = new Float64Array(n)
+  const outT = new Float64Array(cols)
+  return {
+    mv: async (v: Float64Array) => {
+      for (let j = 0; j < cols; j++) v32[j] = v[j]
+      out.set((await gemm(M, { rows: cols, cols: 1, data: v32 })).data)
+      return out
+    },
+    mtv: async (e: Float64Array) => {
+      e32.set(e)
+      outT.set((await gemm(M, { rows: n, cols: 1, data: e32 }, { transA: true })).data)
+      return outT
+    },
+  }
+}
+
 /** Products from the rows [x_c | x_r] in place: Z·v = X·[v; -v], U·v = X·[v; v], Zᵀe and Uᵀe from halves of Xᵀe. */
 function inPlace(rows: Float32Array, n: number, d: number): Products {
-  const X = { rows: n, cols: 2 * d, data: rows }
-  const v32 = new Float32Array(2 * d)
-  const e32 = new Float32Array(n)
+  const x = ortProducts(rows, n, 2 * d)
+  const v2 = new Float64Array(2 * d)
   // Each product its own output (the solver holds Z·q and U·q at once).
   const mv = (sign: number) => {
     const out = new Float64Array(n)
     return async (v: Float64Array) => {
       for (let j = 0; j < d; j++) {
-        v32[j] = v[j]
-        v32[d + j] = sign * v[j]
+        v2[j] = v[j]
+        v2[d + j] = sign * v[j]
       }
-      out.set((await gemm(X, { rows: 2 * d, cols: 1, data: v32 })).data)
+      out.set(await x.mv(v2))
       return out
     }
   }
   const mtv = (sign: number) => {
-    const outT = new Float64Array(d)
+    const out = new Float64Array(d)
     return async (e: Float64Array) => {
-      e32.set(e)
-      const both = (await gemm(X, { rows: n, cols: 1, data: e32 }, { transA: true })).data
-      for (let j = 0; j < d; j++) outT[j] = both[j] + sign * both[d + j]
-      return outT
+      const both = await x.mtv(e)
+      for (let j = 0; j < d; j++) out[j] = both[j] + sign * both[d + j]
+      return out
     }
   }
   return { z: mv(-1), zt: mtv(-1), u: mv(1), ut: mtv(1), f32: true }
