@@ -4,7 +4,8 @@
 // with plain Node and 6-14 ms with huge pages; `npm start` takes 3.0-3.1 s instead of 3.5-4.0 s.
 // A process cannot turn this on for itself (glibc reads it at start), hence this launcher. Linux
 // only (elsewhere the variable is ignored); REWARDFIT_HUGE_PAGES=0 runs without. Children (workers)
-// inherit it; benchmark peers are started without it (peerEnv). Signals reach the child; the child's exit code or signal is ours.
+// inherit it; benchmark peers are started without it (peerEnv). Signals reach the child; the
+// child's exit code or signal is ours.
 // Usage: node scripts/with-huge-pages.mjs [--report] FILE.ts [args]
 import { spawn } from 'node:child_process'
 

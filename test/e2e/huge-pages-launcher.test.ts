@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test } from 'node:test'
+import { after, test } from 'node:test'
 
 // `npm start` and the benchmarks go through this launcher (glibc huge pages for malloc).
 const LAUNCHER = new URL('../../scripts/with-huge-pages.mjs', import.meta.url).pathname
 const dir = mkdtempSync(join(tmpdir(), 'rewardfit-launcher-'))
+after(() => rmSync(dir, { recursive: true, force: true }))
 
 test('the launcher sets GLIBC_TUNABLES for its child, keeps other tunables, passes args and exit code', () => {
   const script = join(dir, 'env.ts')
